@@ -1,0 +1,2 @@
+package dev.bufalloc;
+public class Probe { public static void main(String[] a) { System.out.println(Runtime.version()); } }

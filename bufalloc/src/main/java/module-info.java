@@ -1,0 +1,3 @@
+module dev.bufalloc {
+    exports dev.bufalloc;
+}
