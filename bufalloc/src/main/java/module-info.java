@@ -1,3 +1,19 @@
+/**
+ * bufalloc: memory allocators for the Foreign Function &amp; Memory API.
+ *
+ * <ul>
+ *   <li>{@link dev.bufalloc} — the allocator contract ({@link dev.bufalloc.Allocator}) and the
+ *       buffer allocator ({@link dev.bufalloc.BufferAllocator});</li>
+ *   <li>{@link dev.bufalloc.context} — the context allocator and the allocators a program has by
+ *       default (C's malloc, the Java heap);</li>
+ *   <li>{@link dev.bufalloc.array} — allocator-aware dynamic arrays.</li>
+ * </ul>
+ *
+ * Restricted FFM calls (the C library's allocator) need {@code --enable-native-access=dev.bufalloc}
+ * on the module path, or {@code --enable-native-access=ALL-UNNAMED} on the class path.
+ */
 module dev.bufalloc {
     exports dev.bufalloc;
+    exports dev.bufalloc.context;
+    exports dev.bufalloc.array;
 }

@@ -1,0 +1,94 @@
+package dev.bufalloc;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+
+/**
+ * An allocator that can also grow, shrink and give back what it allocated: the Java form of
+ * the Biscuit language's allocator handle ({@code ALLOCATE}, {@code REALLOCATE}, {@code FREE}).
+ *
+ * <p>An {@code Allocator} is a {@link SegmentAllocator}, so it can be handed to any FFM API that
+ * takes one: {@link SegmentAllocator#allocateFrom(String)}, downcalls that return structs by value,
+ * jextract-generated bindings. {@link #allocate(long, long)} keeps {@code SegmentAllocator}'s
+ * contract: {@code byteSize >= 0}, a zero-byte request returns an empty segment, and the alignment
+ * must be a power of two. As in {@code SegmentAllocator}, {@link #allocate(long)} asks for
+ * alignment 1; Biscuit's default alignment, {@code alignof(f64)} = 8, is what
+ * {@code allocate(ValueLayout.JAVA_DOUBLE)} or {@code allocate(size, 8)} gives.
+ *
+ * <p>Implementing one takes three methods:
+ * {@snippet :
+ * // An allocator that counts what it hands out, over any other allocator.
+ * final class Counting implements Allocator {
+ *     private final Allocator inner;
+ *     long bytes;
+ *     Counting(Allocator inner) { this.inner = inner; }
+ *     public MemorySegment allocate(long byteSize, long byteAlignment) {
+ *         MemorySegment s = inner.allocate(byteSize, byteAlignment);
+ *         bytes += byteSize;
+ *         return s;
+ *     }
+ *     public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
+ *         MemorySegment s = inner.reallocate(segment, newByteSize, byteAlignment);
+ *         bytes += newByteSize - segment.byteSize();
+ *         return s;
+ *     }
+ *     public void free(MemorySegment segment) {
+ *         bytes -= segment.byteSize();
+ *         inner.free(segment);
+ *     }
+ * }
+ * }
+ *
+ * <p>Unless an implementation says otherwise, the memory it returns is not zeroed, and an
+ * allocator may be used by one thread at a time. Each implementation documents its own
+ * alignment, zeroing, thread and lifetime rules.
+ *
+ * @see BufferAllocator
+ */
+public interface Allocator extends SegmentAllocator {
+
+    /**
+     * Returns a new segment of exactly {@code byteSize} bytes whose address is a multiple of
+     * {@code byteAlignment}.
+     *
+     * @param byteSize the size of the block, in bytes; may be zero
+     * @param byteAlignment the alignment of the block, in bytes: a power of two
+     * @return a segment of {@code byteSize} bytes, aligned to {@code byteAlignment}
+     * @throws IllegalArgumentException if {@code byteSize < 0}, or if {@code byteAlignment} is not
+     *         a power of two or is more than this allocator can give
+     * @throws IndexOutOfBoundsException if a bounded allocator has no room for the request
+     * @throws OutOfMemoryError if the memory cannot be had from the system
+     */
+    @Override
+    MemorySegment allocate(long byteSize, long byteAlignment);
+
+    /**
+     * Returns a block of {@code newByteSize} bytes, aligned to {@code byteAlignment}, that holds
+     * the first {@code min(segment.byteSize(), newByteSize)} bytes of {@code segment}. The block
+     * may be {@code segment} itself, grown or shrunk in place (same address), or a new block, in
+     * which case {@code segment} is freed and must not be used again.
+     *
+     * <p>If this method throws, {@code segment} is unchanged and still allocated.
+     *
+     * @param segment a block this allocator returned and has not freed
+     * @param newByteSize the new size, in bytes; may be zero
+     * @param byteAlignment the alignment of the new block: a power of two
+     * @return the block with the new size
+     * @throws IllegalArgumentException if {@code segment} is not a live block of this allocator,
+     *         if {@code newByteSize < 0}, or if {@code byteAlignment} is not a power of two or is
+     *         more than this allocator can give
+     * @throws IndexOutOfBoundsException if a bounded allocator has no room for the request
+     * @throws OutOfMemoryError if the memory cannot be had from the system
+     */
+    MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment);
+
+    /**
+     * Gives {@code segment} back to this allocator. Afterwards the segment must not be used: its
+     * bytes may be handed out again.
+     *
+     * @param segment a block this allocator returned and has not freed
+     * @throws IllegalArgumentException if {@code segment} is not a live block of this allocator
+     *         (a block of another allocator, or one already freed, where the allocator can tell)
+     */
+    void free(MemorySegment segment);
+}

@@ -1,0 +1,435 @@
+package dev.bufalloc;
+
+import dev.bufalloc.context.ContextAllocator;
+import dev.bufalloc.internal.Checks;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+import java.util.Objects;
+
+/**
+ * A bump allocator over a buffer the caller preallocated, native or heap: Biscuit's
+ * {@code std/buffer_allocator}. Allocation appends to the buffer; {@code free} costs nothing; when
+ * the buffer is full, requests go to a fallback allocator (the context allocator by default), whose
+ * blocks are tracked and freed on {@link #free}, {@link #reset()} and {@link #close()}. After
+ * {@code reset()} the whole buffer is free again.
+ *
+ * {@snippet :
+ * try (Arena arena = Arena.ofConfined();
+ *      BufferAllocator scratch = BufferAllocator.of(arena.allocate(4096))) {
+ *     for (String line : lines) {
+ *         MemorySegment cLine = scratch.allocateFrom(line);   // in the buffer: no malloc, no Arena
+ *         long n = (long) STRLEN.invokeExact(cLine);
+ *         scratch.reset();                                   // the whole buffer is free again
+ *     }
+ * }
+ * }
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li><b>Ownership:</b> the allocator never owns or frees the buffer; the buffer must stay
+ *       alive while the allocator is used. A buffer, or any part of one, is managed by one live
+ *       allocator at a time: a second one over it gets {@link IllegalStateException} until the
+ *       first is {@linkplain #close() closed} (or becomes unreachable).</li>
+ *   <li><b>Alignment:</b> a block's address is a multiple of the requested alignment, and only
+ *       the padding that alignment needs is skipped: a 64-byte buffer holds 64 one-byte blocks,
+ *       or eight 8-byte-aligned ones. A native buffer gives any alignment. A heap buffer gives at
+ *       most its array's element size ({@code byte[]}: 1, {@code short[]}/{@code char[]}: 2,
+ *       {@code int[]}/{@code float[]}: 4, {@code long[]}/{@code double[]}: 8), as the JDK's heap
+ *       segments do; a request for more gets {@link IllegalArgumentException}.</li>
+ *   <li><b>Size:</b> a block is exactly the size requested; buffer blocks lie inside the buffer.</li>
+ *   <li><b>Zeroing:</b> none. A buffer block holds what the buffer held (zeros for a fresh Java
+ *       array or {@code Arena} segment; older data after a reset). Fallback blocks are as their
+ *       allocator makes them.</li>
+ *   <li><b>Free:</b> freeing a buffer block has no effect, except that freeing the most recent
+ *       block (the one that ends where the next allocation would start) gives its bytes back.
+ *       Freeing a fallback block frees it through the fallback.</li>
+ *   <li><b>Reallocate:</b> the most recent buffer block grows or shrinks in place when the
+ *       buffer has room and its address suits the alignment: same address, nothing copied.
+ *       Otherwise the bytes move to a new block (buffer or fallback).</li>
+ *   <li><b>Full buffer:</b> a request that does not fit goes to the fallback; with
+ *       {@link #withoutFallback} it gets {@link IndexOutOfBoundsException} saying how many bytes
+ *       were asked and how many were left. Either way, if it fails, nothing changes.</li>
+ *   <li><b>Threads:</b> confined to the thread that made it, like {@code Arena.ofConfined()}:
+ *       every method but the read-only {@link #usedBytes()}, {@link #capacity()} and
+ *       {@link #statistics()} throws {@link WrongThreadException} on another thread.</li>
+ *   <li><b>Lifetime:</b> every block is valid until it is freed, until {@link #reset()} or until
+ *       {@link #close()}; after that, buffer blocks may be handed out again. After {@code close()},
+ *       every method but the read-only ones throws {@link IllegalStateException}.</li>
+ * </ul>
+ */
+public final class BufferAllocator implements Allocator, AutoCloseable {
+
+    /** The largest alignment asked of a native buffer: keeps the alignment arithmetic from overflowing. */
+    private static final long NATIVE_ALIGNMENT_LIMIT = 1L << 62;
+
+    // Invariant: 0 <= used <= capacity; every live block lies in buffer[0, used) or is in fallbackBlocks.
+    private final MemorySegment buffer;
+    private final long base;
+    private final long capacity;
+    private final long alignmentLimit;
+    private final Object heapArray;            // null for a native buffer
+    private final Allocator fallback;          // null: none
+    private final FallbackBlocks fallbackBlocks = new FallbackBlocks();
+    private final Cleaner.Cleanable claim;
+    private Thread owner;                      // null once closed
+    private long used;
+
+    // Statistics; demand = used + fallbackBytesSinceReset, peakDemand is its maximum up to the last decrease.
+    private long peakDemand;
+    private long fallbackCount;
+    private long fallbackBytes;
+    private long fallbackBytesSinceReset;
+    private long inPlaceReallocations;
+    private long copiedBytes;
+    private long resets;
+
+    private BufferAllocator(MemorySegment buffer, Allocator fallback) {
+        Objects.requireNonNull(buffer, "buffer");
+        if (buffer.byteSize() == 0) {
+            throw new IllegalArgumentException("The buffer is empty: it must hold at least one byte");
+        }
+        if (buffer.isReadOnly()) {
+            throw new IllegalArgumentException("The buffer is read-only: " + Checks.describe(buffer));
+        }
+        if (!buffer.scope().isAlive()) {
+            throw new IllegalArgumentException("The buffer's arena is closed: " + Checks.describe(buffer));
+        }
+        if (!buffer.isAccessibleBy(Thread.currentThread())) {
+            throw new IllegalArgumentException("The buffer is confined to another thread than "
+                    + Thread.currentThread() + ": make the allocator on the buffer's thread");
+        }
+        this.buffer = buffer;
+        this.base = buffer.address();
+        this.capacity = buffer.byteSize();
+        this.alignmentLimit = buffer.isNative() ? NATIVE_ALIGNMENT_LIMIT : buffer.maxByteAlignment();
+        this.heapArray = buffer.heapBase().orElse(null);
+        this.fallback = fallback;
+        this.owner = Thread.currentThread();
+        this.claim = BufferClaims.claim(this, buffer, "a BufferAllocator made on " + owner);
+    }
+
+    /**
+     * Returns an allocator over {@code buffer} whose fallback is the
+     * {@linkplain ContextAllocator#current() context allocator} current now.
+     *
+     * @param buffer the memory to allocate from: native or heap, writable, at least one byte
+     * @return a new allocator, confined to this thread
+     * @throws NullPointerException if {@code buffer} is null
+     * @throws IllegalArgumentException if {@code buffer} is empty, read-only, of a closed arena, or
+     *         confined to another thread
+     * @throws IllegalStateException if a live allocator already manages any byte of {@code buffer}
+     */
+    public static BufferAllocator of(MemorySegment buffer) {
+        return new BufferAllocator(buffer, ContextAllocator.current());
+    }
+
+    /**
+     * Returns an allocator over a Java byte array, whose fallback is the
+     * {@linkplain ContextAllocator#current() context allocator} current now. Its blocks are
+     * byte-aligned only; for aligned heap data, pass {@code MemorySegment.ofArray(new long[n])}.
+     *
+     * @param buffer the memory to allocate from, at least one byte
+     * @return a new allocator, confined to this thread
+     * @throws NullPointerException if {@code buffer} is null
+     * @throws IllegalArgumentException if {@code buffer} is empty
+     * @throws IllegalStateException if a live allocator already manages {@code buffer}
+     */
+    public static BufferAllocator of(byte[] buffer) {
+        return of(MemorySegment.ofArray(Objects.requireNonNull(buffer, "buffer")));
+    }
+
+    /**
+     * Returns an allocator over {@code buffer} that takes what does not fit from {@code fallback}.
+     *
+     * @param buffer the memory to allocate from: native or heap, writable, at least one byte
+     * @param fallback where requests go when the buffer is full
+     * @return a new allocator, confined to this thread
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code buffer} is empty, read-only, of a closed arena, or
+     *         confined to another thread
+     * @throws IllegalStateException if a live allocator already manages any byte of {@code buffer}
+     */
+    public static BufferAllocator of(MemorySegment buffer, Allocator fallback) {
+        return new BufferAllocator(buffer, Objects.requireNonNull(fallback, "fallback"));
+    }
+
+    /**
+     * Returns an allocator over {@code buffer} with no fallback: a request that does not fit gets
+     * {@link IndexOutOfBoundsException}, as with {@link java.lang.foreign.SegmentAllocator#slicingAllocator}.
+     *
+     * @param buffer the memory to allocate from: native or heap, writable, at least one byte
+     * @return a new allocator, confined to this thread
+     * @throws NullPointerException if {@code buffer} is null
+     * @throws IllegalArgumentException if {@code buffer} is empty, read-only, of a closed arena, or
+     *         confined to another thread
+     * @throws IllegalStateException if a live allocator already manages any byte of {@code buffer}
+     */
+    public static BufferAllocator withoutFallback(MemorySegment buffer) {
+        return new BufferAllocator(buffer, null);
+    }
+
+    /**
+     * Returns a block of {@code byteSize} bytes aligned to {@code byteAlignment}: from the buffer when
+     * it fits, else from the fallback. The bytes are not zeroed.
+     *
+     * @throws IllegalArgumentException if {@code byteSize < 0}, if {@code byteAlignment} is not a power
+     *         of two, or if it is more than a heap buffer's array gives
+     * @throws IndexOutOfBoundsException if the request does not fit and there is no fallback
+     * @throws WrongThreadException if called from a thread other than the owner
+     * @throws IllegalStateException if the allocator is closed
+     */
+    @Override
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        if (owner != Thread.currentThread()) {
+            throw ownerFailure();
+        }
+        long start = ((base + used + byteAlignment - 1) & -byteAlignment) - base;
+        if (byteSize >= 0 && byteSize <= capacity - start && validAlignment(byteAlignment)) {
+            used = start + byteSize;
+            return buffer.asSlice(start, byteSize);
+        }
+        return allocateElsewhere(byteSize, byteAlignment);
+    }
+
+    /** The slow path of {@link #allocate}: bad requests, and requests the buffer cannot hold. */
+    private MemorySegment allocateElsewhere(long byteSize, long byteAlignment) {
+        checkRequest(byteSize, byteAlignment);
+        if (fallback == null) {
+            throw new IndexOutOfBoundsException("The buffer is full: asked " + byteSize + " bytes aligned to "
+                    + byteAlignment + ", " + (capacity - used) + " of " + capacity
+                    + " bytes left, and this allocator has no fallback");
+        }
+        MemorySegment block = fallback.allocate(byteSize, byteAlignment);
+        fallbackBlocks.add(block);
+        countFallback(byteSize);
+        return block;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The most recent buffer block is resized in place when the buffer has room and its address
+     * suits {@code byteAlignment}: the same address is returned and nothing is copied. Any other
+     * buffer block moves to a new block, from the buffer or the fallback. A fallback block is
+     * reallocated by the fallback.
+     *
+     * @throws IllegalArgumentException if {@code segment} is not a live block of this allocator (not
+     *         in its buffer, nor a live fallback block; or a buffer block freed or reset), if
+     *         {@code newByteSize < 0}, or if {@code byteAlignment} is not a power of two or is more
+     *         than a heap buffer gives
+     * @throws IndexOutOfBoundsException if the block must move, does not fit, and there is no fallback
+     * @throws WrongThreadException if called from a thread other than the owner
+     * @throws IllegalStateException if the allocator is closed
+     */
+    @Override
+    public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
+        checkOwner();
+        Checks.requireSegment(segment);
+        checkRequest(newByteSize, byteAlignment);
+        long offset = liveBufferOffset(segment);
+        if (offset < 0) {
+            return reallocateFallbackBlock(segment, newByteSize, byteAlignment);
+        }
+        long end = offset + segment.byteSize();
+        if (end == used && ((base + offset) & (byteAlignment - 1)) == 0 && newByteSize <= capacity - offset) {
+            notePeak();
+            used = offset + newByteSize;
+            inPlaceReallocations++;
+            return buffer.asSlice(offset, newByteSize);
+        }
+        MemorySegment moved = allocate(newByteSize, byteAlignment);
+        long kept = Math.min(segment.byteSize(), newByteSize);
+        MemorySegment.copy(segment, 0, moved, 0, kept);
+        copiedBytes += kept;
+        rewindIfLast(offset, end);
+        return moved;
+    }
+
+    private MemorySegment reallocateFallbackBlock(MemorySegment segment, long newByteSize, long byteAlignment) {
+        int index = liveFallbackIndex(segment);
+        MemorySegment moved = fallback.reallocate(segment, newByteSize, byteAlignment);
+        fallbackBlocks.replace(index, moved);
+        countFallback(newByteSize);
+        return moved;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A buffer block: no effect, unless it is the most recent block, whose bytes are given back.
+     * A fallback block: freed through the fallback.
+     *
+     * @throws IllegalArgumentException if {@code segment} is not a live block of this allocator (not
+     *         in its buffer, nor a live fallback block; or a buffer block already given back)
+     * @throws WrongThreadException if called from a thread other than the owner
+     * @throws IllegalStateException if the allocator is closed
+     */
+    @Override
+    public void free(MemorySegment segment) {
+        checkOwner();
+        Checks.requireSegment(segment);
+        long offset = liveBufferOffset(segment);
+        if (offset >= 0) {
+            rewindIfLast(offset, offset + segment.byteSize());
+            return;
+        }
+        int index = liveFallbackIndex(segment);
+        fallback.free(segment);
+        fallbackBlocks.remove(index);
+    }
+
+    /**
+     * Makes the whole buffer free again and frees every fallback block. Every block handed out
+     * before is invalid afterwards: its bytes will be handed out again. Statistics that cover the
+     * allocator's life (peak demand, fallback totals) are kept.
+     *
+     * @throws WrongThreadException if called from a thread other than the owner
+     * @throws IllegalStateException if the allocator is closed
+     * @throws RuntimeException what the fallback's {@code free} threw, after every fallback block was
+     *         released all the same
+     */
+    public void reset() {
+        checkOwner();
+        notePeak();
+        used = 0;
+        fallbackBytesSinceReset = 0;
+        resets++;
+        fallbackBlocks.freeFrom(0, fallback);
+    }
+
+    /**
+     * Frees every fallback block and ends the allocator's claim on its buffer, so that another
+     * allocator may manage it. The buffer itself is not freed: it is the caller's. Every block
+     * handed out before is invalid afterwards.
+     *
+     * @throws WrongThreadException if called from a thread other than the owner
+     * @throws IllegalStateException if the allocator is already closed
+     * @throws RuntimeException what the fallback's {@code free} threw, after the allocator was closed
+     *         all the same
+     */
+    @Override
+    public void close() {
+        checkOwner();
+        notePeak();
+        owner = null;
+        claim.clean();
+        fallbackBlocks.freeFrom(0, fallback);
+    }
+
+    /**
+     * Returns the bytes of the buffer in use, alignment padding included; fallback blocks are not
+     * counted, as in Biscuit. Any thread may call this; on a thread other than the owner, the value
+     * may be stale.
+     *
+     * @return the offset in the buffer where the next allocation starts its search
+     */
+    public long usedBytes() {
+        return used;
+    }
+
+    /**
+     * Returns the buffer's size. Any thread may call this.
+     *
+     * @return the buffer's size, in bytes
+     */
+    public long capacity() {
+        return capacity;
+    }
+
+    /**
+     * Returns a snapshot of the allocator's numbers. Any thread may call this; on a thread other
+     * than the owner, the values may be stale.
+     *
+     * @return the statistics now
+     */
+    public BufferStatistics statistics() {
+        return new BufferStatistics(capacity, used, Math.max(peakDemand, demand()), fallbackCount,
+                fallbackBytes, fallbackBlocks.size(), fallbackBlocks.liveBytes(), inPlaceReallocations,
+                copiedBytes, resets);
+    }
+
+    @Override
+    public String toString() {
+        return "BufferAllocator[" + Checks.describe(buffer) + ", used=" + used + ", fallbackBlocks="
+                + fallbackBlocks.size() + (owner == null ? ", closed]" : "]");
+    }
+
+    // ---- slow-path helpers -------------------------------------------------------------------
+
+    private boolean validAlignment(long byteAlignment) {
+        return byteAlignment > 0 && (byteAlignment & (byteAlignment - 1)) == 0 && byteAlignment <= alignmentLimit;
+    }
+
+    private void checkRequest(long byteSize, long byteAlignment) {
+        Checks.checkSizeAndAlignment(byteSize, byteAlignment);
+        if (byteAlignment > alignmentLimit) {
+            throw new IllegalArgumentException("Invalid alignment: " + byteAlignment + " (this heap buffer, "
+                    + Checks.describe(buffer) + ", aligns to at most " + alignmentLimit
+                    + " bytes: use a long[] or a native buffer)");
+        }
+    }
+
+    private void checkOwner() {
+        if (owner != Thread.currentThread()) {
+            throw ownerFailure();
+        }
+    }
+
+    private RuntimeException ownerFailure() {
+        return owner == null
+                ? new IllegalStateException("Already closed: " + this)
+                : new WrongThreadException("Attempted access outside owner thread " + owner + ": " + this);
+    }
+
+    /**
+     * Returns where {@code segment} starts in the buffer, or -1 if it is not inside the buffer.
+     *
+     * @throws IllegalArgumentException if it is inside the buffer but not below the cursor, so
+     *         cannot be live (given back, or reset)
+     */
+    private long liveBufferOffset(MemorySegment segment) {
+        boolean sameMemory = segment.isNative() ? heapArray == null : segment.heapBase().orElse(null) == heapArray;
+        long offset = segment.address() - base;
+        if (!sameMemory || offset < 0 || offset > capacity || segment.byteSize() > capacity - offset) {
+            return -1;
+        }
+        if (segment.byteSize() > used - offset) {
+            throw new IllegalArgumentException("Not a live block of this allocator: " + Checks.describe(segment)
+                    + " lies in its buffer beyond the " + used + " bytes in use (freed, or from before a reset)");
+        }
+        return offset;
+    }
+
+    private int liveFallbackIndex(MemorySegment segment) {
+        int index = fallbackBlocks.indexOf(segment);
+        if (index < 0) {
+            throw new IllegalArgumentException("Not a live block of this allocator: " + Checks.describe(segment)
+                    + " is neither in its buffer nor a live fallback block (freed, released by reset, or"
+                    + " from another allocator)");
+        }
+        return index;
+    }
+
+    private void rewindIfLast(long offset, long end) {
+        if (end == used) {
+            notePeak();
+            used = offset;
+        }
+    }
+
+    private void countFallback(long byteSize) {
+        fallbackCount++;
+        fallbackBytes += byteSize;
+        fallbackBytesSinceReset += byteSize;
+    }
+
+    private long demand() {
+        return used + fallbackBytesSinceReset;
+    }
+
+    /** Records the demand before anything lowers it (the bump itself only raises it). */
+    private void notePeak() {
+        peakDemand = Math.max(peakDemand, demand());
+    }
+}

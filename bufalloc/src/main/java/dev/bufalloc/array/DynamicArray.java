@@ -1,0 +1,620 @@
+package dev.bufalloc.array;
+
+import dev.bufalloc.Allocator;
+import dev.bufalloc.context.ContextAllocator;
+import dev.bufalloc.internal.Checks;
+
+import java.lang.foreign.AddressLayout;
+import java.lang.foreign.GroupLayout;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.PaddingLayout;
+import java.lang.foreign.SequenceLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+
+import static java.lang.foreign.ValueLayout.ADDRESS_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_CHAR_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+
+/**
+ * A growable array of elements of one memory layout, in memory taken from an {@link Allocator}:
+ * Biscuit's dynamic array {@code [..]T}. Elements may be of any primitive {@link ValueLayout}
+ * (with typed methods such as {@link #push(int)} and {@link #getInt(long)}) or of any other layout,
+ * structs included (through {@link #element(long)}, {@link #pushSlot()} and {@link #push(MemorySegment)}).
+ *
+ * {@snippet :
+ * try (BufferAllocator allocator = BufferAllocator.of(new byte[64]);
+ *      DynamicArray bytes = DynamicArray.of(ValueLayout.JAVA_BYTE, 64, allocator)) {
+ *     for (int i = 0; i < 10; i++) {
+ *         bytes.push((byte) i);
+ *     }
+ *     System.out.println(bytes);   // [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+ * }
+ * }
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li><b>Growth</b>, as in Biscuit: an array with no memory first gets {@code max(32, needed)}
+ *       elements, later {@code 2 * needed}. Growth goes through {@link Allocator#reallocate}, so an
+ *       array that is the most recent block of a {@code BufferAllocator} grows in place, copying
+ *       nothing.</li>
+ *   <li><b>Layout:</b> the data is aligned to the element layout's alignment; elements are
+ *       {@code elementLayout.byteSize()} bytes apart. Typed methods need a value layout of their
+ *       carrier in native byte order, and throw {@link IllegalArgumentException} otherwise.</li>
+ *   <li><b>Zeroing:</b> elements added by {@link #resize} are zero; a slot from {@link #pushSlot()}
+ *       holds whatever the memory held.</li>
+ *   <li><b>Lifetime:</b> {@link #data()} and {@link #element} are views valid until the array
+ *       next grows or is closed. {@link #close()} frees the memory through the allocator.</li>
+ *   <li><b>Threads:</b> not thread-safe, like {@code ArrayList}; its allocator's thread rules apply.</li>
+ * </ul>
+ */
+public final class DynamicArray implements AutoCloseable {
+
+    private static final long FIRST_CAPACITY = 32;
+
+    // Invariant: 0 <= size <= capacity; data is null or holds capacity * elementSize bytes.
+    private final MemoryLayout elementLayout;
+    private final long elementSize;
+    private final Allocator allocator;
+    private final Class<?> carrier;            // the typed methods' carrier; null for other layouts
+    private MemorySegment data;
+    private long size;
+    private long capacity;
+    private boolean closed;
+
+    private DynamicArray(MemoryLayout elementLayout, long initialCapacity, Allocator allocator) {
+        Objects.requireNonNull(elementLayout, "elementLayout");
+        Objects.requireNonNull(allocator, "allocator");
+        if (elementLayout.byteSize() == 0) {
+            throw new IllegalArgumentException("Elements must have a size: " + elementLayout);
+        }
+        if (elementLayout.byteSize() % elementLayout.byteAlignment() != 0) {
+            throw new IllegalArgumentException("Element size must be a multiple of its alignment, as in a"
+                    + " sequence layout: " + elementLayout);
+        }
+        if (initialCapacity < 0) {
+            throw new IllegalArgumentException("Negative capacity: " + initialCapacity);
+        }
+        this.elementLayout = elementLayout;
+        this.elementSize = elementLayout.byteSize();
+        this.allocator = allocator;
+        this.carrier = elementLayout instanceof ValueLayout value && value.order() == ByteOrder.nativeOrder()
+                ? value.carrier() : null;
+        if (initialCapacity > 0) {
+            growTo(initialCapacity);
+        }
+    }
+
+    /**
+     * Returns an empty array of {@code elementLayout} elements in memory of the
+     * {@linkplain ContextAllocator#current() context allocator}; no memory is taken until the first push.
+     *
+     * @param elementLayout the layout of one element
+     * @return a new array
+     * @throws NullPointerException if {@code elementLayout} is null
+     * @throws IllegalArgumentException if the layout has size 0, or a size that is not a multiple of its alignment
+     */
+    public static DynamicArray of(MemoryLayout elementLayout) {
+        return new DynamicArray(elementLayout, 0, ContextAllocator.current());
+    }
+
+    /**
+     * Returns an empty array with room for exactly {@code initialCapacity} elements, in memory of the
+     * {@linkplain ContextAllocator#current() context allocator}.
+     *
+     * @param elementLayout the layout of one element
+     * @param initialCapacity the elements to make room for; 0 takes no memory
+     * @return a new array
+     * @throws NullPointerException if {@code elementLayout} is null
+     * @throws IllegalArgumentException if the layout has size 0 or a size that is not a multiple of its
+     *         alignment, if {@code initialCapacity < 0}, or if the capacity in bytes overflows a {@code long}
+     */
+    public static DynamicArray of(MemoryLayout elementLayout, long initialCapacity) {
+        return new DynamicArray(elementLayout, initialCapacity, ContextAllocator.current());
+    }
+
+    /**
+     * Returns an empty array with room for exactly {@code initialCapacity} elements, in memory of
+     * {@code allocator}: Biscuit's {@code array_init(&arr, n, allocator)}.
+     *
+     * @param elementLayout the layout of one element
+     * @param initialCapacity the elements to make room for; 0 takes no memory
+     * @param allocator where the memory comes from, and goes back to on {@link #close()}
+     * @return a new array
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the layout has size 0 or a size that is not a multiple of its
+     *         alignment, if {@code initialCapacity < 0}, or if the capacity in bytes overflows a {@code long}
+     * @throws RuntimeException what the allocator throws for the first block
+     */
+    public static DynamicArray of(MemoryLayout elementLayout, long initialCapacity, Allocator allocator) {
+        return new DynamicArray(elementLayout, initialCapacity, allocator);
+    }
+
+    // ---- size and memory ----------------------------------------------------------------------
+
+    /** @return the number of elements */
+    public long size() {
+        return size;
+    }
+
+    /** @return whether the array has no elements */
+    public boolean isEmpty() {
+        return size == 0;
+    }
+
+    /** @return the number of elements the array holds before it must grow */
+    public long capacity() {
+        return capacity;
+    }
+
+    /** @return the layout of one element */
+    public MemoryLayout elementLayout() {
+        return elementLayout;
+    }
+
+    /** @return the allocator the array's memory comes from */
+    public Allocator allocator() {
+        return allocator;
+    }
+
+    /**
+     * Returns the elements as one segment of {@code size() * elementLayout().byteSize()} bytes, starting
+     * at the array's first element: Biscuit's {@code arr.ptr} and {@code arr.len}. Valid until the
+     * array grows or is closed.
+     *
+     * @return a view of the elements; an empty segment if the array has no memory
+     * @throws IllegalStateException if the array is closed
+     */
+    public MemorySegment data() {
+        checkOpen();
+        return data == null ? MemorySegment.NULL : data.asSlice(0, size * elementSize);
+    }
+
+    /**
+     * Makes room for at least {@code minCapacity} elements; if the array grows, it gets exactly that many.
+     *
+     * @param minCapacity the elements to make room for
+     * @throws IllegalArgumentException if {@code minCapacity < 0} or the capacity in bytes overflows
+     * @throws IllegalStateException if the array is closed
+     * @throws RuntimeException what the allocator throws; the array is then unchanged
+     */
+    public void reserve(long minCapacity) {
+        checkOpen();
+        if (minCapacity < 0) {
+            throw new IllegalArgumentException("Negative capacity: " + minCapacity);
+        }
+        if (minCapacity > capacity) {
+            growTo(minCapacity);
+        }
+    }
+
+    /**
+     * Sets the number of elements. Elements past the old size are zero; elements past the new
+     * size are dropped. Grows by the growth policy when needed.
+     *
+     * @param newSize the number of elements
+     * @throws IllegalArgumentException if {@code newSize < 0} or the capacity in bytes overflows
+     * @throws IllegalStateException if the array is closed
+     * @throws RuntimeException what the allocator throws; the array is then unchanged
+     */
+    public void resize(long newSize) {
+        checkOpen();
+        if (newSize < 0) {
+            throw new IllegalArgumentException("Negative size: " + newSize);
+        }
+        ensureCapacity(newSize);
+        if (newSize > size) {
+            data.asSlice(size * elementSize, (newSize - size) * elementSize).fill((byte) 0);
+        }
+        size = newSize;
+    }
+
+    /**
+     * Removes every element, keeping the memory.
+     *
+     * @throws IllegalStateException if the array is closed
+     */
+    public void clear() {
+        checkOpen();
+        size = 0;
+    }
+
+    /**
+     * Removes the last element.
+     *
+     * @throws NoSuchElementException if the array is empty
+     * @throws IllegalStateException if the array is closed
+     */
+    public void pop() {
+        checkOpen();
+        if (size == 0) {
+            throw new NoSuchElementException("pop() on an empty array");
+        }
+        size--;
+    }
+
+    /**
+     * Removes the element at {@code index} by moving the last element into its place (the order of
+     * elements is not kept), as Biscuit's {@code array_erase}.
+     *
+     * @param index the element to remove
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalStateException if the array is closed
+     */
+    public void erase(long index) {
+        long at = offsetOf(index, null);
+        long last = --size;
+        if (index != last) {
+            MemorySegment.copy(data, last * elementSize, data, at, elementSize);
+        }
+    }
+
+    /**
+     * Frees the array's memory through its allocator: Biscuit's {@code array_terminate}. Afterwards every
+     * method but the plain getters ({@link #size()}, {@link #capacity()}, ...) throws
+     * {@link IllegalStateException}. Closing again has no effect.
+     *
+     * @throws RuntimeException what the allocator's {@code free} throws; the array is closed all the same
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        MemorySegment block = data;
+        closed = true;
+        data = null;
+        size = 0;
+        capacity = 0;
+        if (block != null) {
+            allocator.free(block);
+        }
+    }
+
+    // ---- elements as segments (any layout) ----------------------------------------------------
+
+    /**
+     * Returns the memory of the element at {@code index}: a view valid until the array grows or is closed.
+     *
+     * @param index the element
+     * @return a segment of {@code elementLayout().byteSize()} bytes
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalStateException if the array is closed
+     */
+    public MemorySegment element(long index) {
+        return data.asSlice(offsetOf(index, null), elementSize);
+    }
+
+    /**
+     * Adds one element and returns its memory, not zeroed, for the caller to fill.
+     *
+     * @return a segment of {@code elementLayout().byteSize()} bytes
+     * @throws IllegalStateException if the array is closed
+     * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
+     */
+    public MemorySegment pushSlot() {
+        long index = nextSlot(null);   // may grow: read data after it
+        return data.asSlice(index * elementSize, elementSize);
+    }
+
+    /**
+     * Adds a copy of {@code element}'s first {@code elementLayout().byteSize()} bytes.
+     *
+     * @param element the bytes of one element
+     * @throws IndexOutOfBoundsException if {@code element} is smaller than one element
+     * @throws IllegalStateException if the array is closed
+     * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
+     */
+    public void push(MemorySegment element) {
+        Objects.checkFromIndexSize(0, elementSize, Checks.requireSegment(element).byteSize());
+        long index = nextSlot(null);   // may grow: read data after it
+        MemorySegment.copy(element, 0, data, index * elementSize, elementSize);
+    }
+
+    /**
+     * Adds every element of {@code elements}, whose size must be a whole number of elements:
+     * Biscuit's {@code array_push_all}. Grows at most once.
+     *
+     * @param elements the bytes of the elements, e.g. another array's {@link #data()}, or
+     *        {@code MemorySegment.ofArray(new int[] {1, 2, 3})}
+     * @throws IllegalArgumentException if the size is not a multiple of the element size
+     * @throws IllegalStateException if the array is closed
+     * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
+     */
+    public void pushAll(MemorySegment elements) {
+        checkOpen();
+        long bytes = Checks.requireSegment(elements).byteSize();
+        if (bytes % elementSize != 0) {
+            throw new IllegalArgumentException(bytes + " bytes are not a whole number of "
+                    + elementSize + "-byte elements");
+        }
+        long count = bytes / elementSize;
+        ensureCapacity(Math.addExact(size, count));
+        MemorySegment.copy(elements, 0, data, size * elementSize, bytes);
+        size += count;
+    }
+
+    // ---- typed elements (value layouts in native byte order) ----------------------------------
+
+    /** Adds {@code value}. @param value the element @throws IllegalArgumentException if elements are not {@code byte}s */
+    public void push(byte value) {
+        long index = nextSlot(byte.class);
+        data.set(JAVA_BYTE, index, value);
+    }
+
+    /** Adds {@code value}. @param value the element @throws IllegalArgumentException if elements are not {@code short}s */
+    public void push(short value) {
+        long index = nextSlot(short.class);
+        data.setAtIndex(JAVA_SHORT_UNALIGNED, index, value);
+    }
+
+    /** Adds {@code value}. @param value the element @throws IllegalArgumentException if elements are not {@code char}s */
+    public void push(char value) {
+        long index = nextSlot(char.class);
+        data.setAtIndex(JAVA_CHAR_UNALIGNED, index, value);
+    }
+
+    /** Adds {@code value}. @param value the element @throws IllegalArgumentException if elements are not {@code int}s */
+    public void push(int value) {
+        long index = nextSlot(int.class);
+        data.setAtIndex(JAVA_INT_UNALIGNED, index, value);
+    }
+
+    /** Adds {@code value}. @param value the element @throws IllegalArgumentException if elements are not {@code long}s */
+    public void push(long value) {
+        long index = nextSlot(long.class);
+        data.setAtIndex(JAVA_LONG_UNALIGNED, index, value);
+    }
+
+    /** Adds {@code value}. @param value the element @throws IllegalArgumentException if elements are not {@code float}s */
+    public void push(float value) {
+        long index = nextSlot(float.class);
+        data.setAtIndex(JAVA_FLOAT_UNALIGNED, index, value);
+    }
+
+    /** Adds {@code value}. @param value the element @throws IllegalArgumentException if elements are not {@code double}s */
+    public void push(double value) {
+        long index = nextSlot(double.class);
+        data.setAtIndex(JAVA_DOUBLE_UNALIGNED, index, value);
+    }
+
+    /** Adds {@code value}. @param value the element @throws IllegalArgumentException if elements are not {@code boolean}s */
+    public void push(boolean value) {
+        long index = nextSlot(boolean.class);
+        data.set(JAVA_BOOLEAN, index, value);
+    }
+
+    /**
+     * Adds the address of {@code value}.
+     *
+     * @param value the element (its address is stored)
+     * @throws IllegalArgumentException if elements are not addresses, or {@code value} is a heap segment
+     */
+    public void pushAddress(MemorySegment value) {
+        Checks.requireSegment(value);
+        long index = nextSlot(MemorySegment.class);
+        data.setAtIndex(ADDRESS_UNALIGNED, index, value);
+    }
+
+    /** @param index the element @return the element @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public byte getByte(long index) {
+        return data.get(JAVA_BYTE, offsetOf(index, byte.class));
+    }
+
+    /** @param index the element @return the element @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public short getShort(long index) {
+        return data.get(JAVA_SHORT_UNALIGNED, offsetOf(index, short.class));
+    }
+
+    /** @param index the element @return the element @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public char getChar(long index) {
+        return data.get(JAVA_CHAR_UNALIGNED, offsetOf(index, char.class));
+    }
+
+    /** @param index the element @return the element @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public int getInt(long index) {
+        return data.get(JAVA_INT_UNALIGNED, offsetOf(index, int.class));
+    }
+
+    /** @param index the element @return the element @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public long getLong(long index) {
+        return data.get(JAVA_LONG_UNALIGNED, offsetOf(index, long.class));
+    }
+
+    /** @param index the element @return the element @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public float getFloat(long index) {
+        return data.get(JAVA_FLOAT_UNALIGNED, offsetOf(index, float.class));
+    }
+
+    /** @param index the element @return the element @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public double getDouble(long index) {
+        return data.get(JAVA_DOUBLE_UNALIGNED, offsetOf(index, double.class));
+    }
+
+    /** @param index the element @return the element @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public boolean getBoolean(long index) {
+        return data.get(JAVA_BOOLEAN, offsetOf(index, boolean.class));
+    }
+
+    /** @param index the element @return the element, a zero-length native segment @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public MemorySegment getAddress(long index) {
+        return data.get(ADDRESS_UNALIGNED, offsetOf(index, MemorySegment.class));
+    }
+
+    /** @param index the element @param value the new value @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public void set(long index, byte value) {
+        data.set(JAVA_BYTE, offsetOf(index, byte.class), value);
+    }
+
+    /** @param index the element @param value the new value @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public void set(long index, short value) {
+        data.set(JAVA_SHORT_UNALIGNED, offsetOf(index, short.class), value);
+    }
+
+    /** @param index the element @param value the new value @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public void set(long index, char value) {
+        data.set(JAVA_CHAR_UNALIGNED, offsetOf(index, char.class), value);
+    }
+
+    /** @param index the element @param value the new value @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public void set(long index, int value) {
+        data.set(JAVA_INT_UNALIGNED, offsetOf(index, int.class), value);
+    }
+
+    /** @param index the element @param value the new value @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public void set(long index, long value) {
+        data.set(JAVA_LONG_UNALIGNED, offsetOf(index, long.class), value);
+    }
+
+    /** @param index the element @param value the new value @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public void set(long index, float value) {
+        data.set(JAVA_FLOAT_UNALIGNED, offsetOf(index, float.class), value);
+    }
+
+    /** @param index the element @param value the new value @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public void set(long index, double value) {
+        data.set(JAVA_DOUBLE_UNALIGNED, offsetOf(index, double.class), value);
+    }
+
+    /** @param index the element @param value the new value @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public void set(long index, boolean value) {
+        data.set(JAVA_BOOLEAN, offsetOf(index, boolean.class), value);
+    }
+
+    /** @param index the element @param value the segment whose address to store @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    public void setAddress(long index, MemorySegment value) {
+        Checks.requireSegment(value);
+        data.set(ADDRESS_UNALIGNED, offsetOf(index, MemorySegment.class), value);
+    }
+
+    /**
+     * Returns the elements the way Biscuit prints a dynamic array: {@code [a, b, c]}, {@code []} when
+     * empty. Numbers print as Java prints them ({@code byte}s signed), addresses in hex, structs as
+     * {@code {name = value, ...}}.
+     */
+    @Override
+    public String toString() {
+        if (closed) {
+            return "DynamicArray[closed]";
+        }
+        StringBuilder text = new StringBuilder("[");
+        for (long i = 0; i < size; i++) {
+            if (i > 0) {
+                text.append(", ");
+            }
+            format(text, elementLayout, data, i * elementSize);
+        }
+        return text.append(']').toString();
+    }
+
+    // ---- internals ----------------------------------------------------------------------------
+
+    /** Returns the index of a new last element, growing first if needed. Hot: keep it short. */
+    private long nextSlot(Class<?> type) {
+        long index = size;
+        if (type != carrier || index == capacity) {
+            pushSlowPath(type);
+        }
+        size = index + 1;
+        return index;
+    }
+
+    private void pushSlowPath(Class<?> type) {
+        checkOpen();
+        checkType(type);
+        ensureCapacity(size + 1);
+    }
+
+    /** Returns the byte offset of the element at {@code index}, checking the index and, if given, the type. */
+    private long offsetOf(long index, Class<?> type) {
+        if ((type != null && type != carrier) || index < 0 || index >= size) {
+            checkOpen();
+            checkType(type);
+            Objects.checkIndex(index, size);
+        }
+        return index * elementSize;
+    }
+
+    private void checkType(Class<?> type) {
+        if (type != null && type != carrier) {
+            throw new IllegalArgumentException("This array's elements are " + elementLayout + ", not native-order "
+                    + type.getSimpleName() + "s; use element(index) for other layouts");
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("The array is closed");
+        }
+    }
+
+    /** Grows by Biscuit's policy so that {@code needed} elements fit. */
+    private void ensureCapacity(long needed) {
+        if (needed > capacity) {
+            growTo(capacity == 0 ? Math.max(FIRST_CAPACITY, needed) : Math.multiplyExact(needed, 2L));
+        }
+    }
+
+    private void growTo(long newCapacity) {
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(newCapacity, elementSize);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("A capacity of " + newCapacity + " elements of " + elementSize
+                    + " bytes overflows a long");
+        }
+        long alignment = elementLayout.byteAlignment();
+        data = data == null ? allocator.allocate(bytes, alignment) : allocator.reallocate(data, bytes, alignment);
+        capacity = newCapacity;
+    }
+
+    private static void format(StringBuilder text, MemoryLayout layout, MemorySegment memory, long offset) {
+        switch (layout) {
+            case ValueLayout.OfByte l -> text.append(memory.get(l, offset));
+            case ValueLayout.OfShort l -> text.append(memory.get(l.withByteAlignment(1), offset));
+            case ValueLayout.OfChar l -> text.append(memory.get(l.withByteAlignment(1), offset));
+            case ValueLayout.OfInt l -> text.append(memory.get(l.withByteAlignment(1), offset));
+            case ValueLayout.OfLong l -> text.append(memory.get(l.withByteAlignment(1), offset));
+            case ValueLayout.OfFloat l -> text.append(memory.get(l.withByteAlignment(1), offset));
+            case ValueLayout.OfDouble l -> text.append(memory.get(l.withByteAlignment(1), offset));
+            case ValueLayout.OfBoolean l -> text.append(memory.get(l, offset));
+            case AddressLayout l -> text.append("0x").append(Long.toHexString(
+                    memory.get(l.withByteAlignment(1).withoutTargetLayout(), offset).address()));
+            case SequenceLayout l -> {
+                text.append('[');
+                for (long i = 0; i < l.elementCount(); i++) {
+                    text.append(i > 0 ? ", " : "");
+                    format(text, l.elementLayout(), memory, offset + i * l.elementLayout().byteSize());
+                }
+                text.append(']');
+            }
+            case GroupLayout l -> {
+                text.append('{');
+                long at = offset;
+                String separator = "";
+                for (MemoryLayout member : l.memberLayouts()) {
+                    if (!(member instanceof PaddingLayout)) {
+                        text.append(separator).append(member.name().orElse("?")).append(" = ");
+                        format(text, member, memory, at);
+                        separator = ", ";
+                    }
+                    if (l instanceof StructLayout) {
+                        at += member.byteSize();
+                    }
+                }
+                text.append('}');
+            }
+            case PaddingLayout _ -> text.append('_');
+        }
+    }
+}

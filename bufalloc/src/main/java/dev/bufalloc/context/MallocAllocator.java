@@ -1,0 +1,160 @@
+package dev.bufalloc.context;
+
+import dev.bufalloc.Allocator;
+import dev.bufalloc.internal.Checks;
+import dev.bufalloc.internal.LibC;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The C library's {@code malloc}, {@code realloc} and {@code free}, reached through the FFM
+ * Linker: the default {@linkplain ContextAllocator context allocator}, as in Biscuit.
+ *
+ * <p>Contract:
+ * <ul>
+ *   <li><b>Alignment:</b> any power of two. Up to 16 bytes comes from {@code malloc}/{@code realloc};
+ *       more from {@code aligned_alloc}, and a reallocation then moves the block.</li>
+ *   <li><b>Zeroing:</b> none; new bytes hold whatever the C library left there.</li>
+ *   <li><b>Lifetime:</b> a block lives until it is {@linkplain #free freed}, in the global scope;
+ *       it is never freed by the garbage collector. {@link #liveBytes()} tells what is outstanding.</li>
+ *   <li><b>Threads:</b> any thread may call any method.</li>
+ *   <li><b>Misuse:</b> every live block is tracked, so freeing a block twice, or one that did not
+ *       come from this allocator, gets {@link IllegalArgumentException} instead of corrupting the
+ *       C heap. Tracking costs a hash-map update per call.</li>
+ * </ul>
+ * Needs {@code --enable-native-access=dev.bufalloc} (or {@code ALL-UNNAMED} on the class path).
+ *
+ * {@snippet :
+ * Allocator malloc = MallocAllocator.instance();
+ * MemorySegment block = malloc.allocate(256, 64);   // 256 bytes, 64-byte aligned
+ * block = malloc.reallocate(block, 1024, 64);        // first 256 bytes kept
+ * malloc.free(block);
+ * }
+ */
+public final class MallocAllocator implements Allocator {
+
+    private static final MallocAllocator INSTANCE = new MallocAllocator();
+
+    /** address -> size of every live block. */
+    private final ConcurrentHashMap<Long, Long> live = new ConcurrentHashMap<>();
+    private final LongAdder liveBytes = new LongAdder();
+
+    private MallocAllocator() {}
+
+    /**
+     * Returns the process-wide malloc allocator.
+     *
+     * @return the one instance
+     */
+    public static MallocAllocator instance() {
+        return INSTANCE;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The bytes are not zeroed. A zero-byte request still takes a unique block, which must be freed.
+     *
+     * @throws IllegalArgumentException if {@code byteSize < 0} or {@code byteAlignment} is not a power of two
+     * @throws OutOfMemoryError if the C library cannot allocate the block
+     */
+    @Override
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        Checks.checkSizeAndAlignment(byteSize, byteAlignment);
+        return track(LibC.allocate(byteSize, byteAlignment));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Bytes past the old size are not zeroed.
+     *
+     * @throws IllegalArgumentException if {@code segment} is not a live block of this allocator, if
+     *         {@code newByteSize < 0}, or if {@code byteAlignment} is not a power of two
+     * @throws OutOfMemoryError if the C library cannot allocate the block; {@code segment} is then unchanged
+     */
+    @Override
+    public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
+        Checks.requireSegment(segment);
+        Checks.checkSizeAndAlignment(newByteSize, byteAlignment);
+        long oldSize = sizeOf(segment);
+        boolean inPlaceAlignment = byteAlignment <= LibC.MALLOC_ALIGNMENT
+                && segment.address() % LibC.MALLOC_ALIGNMENT == 0;
+        if (inPlaceAlignment) {
+            MemorySegment moved = LibC.reallocate(segment, newByteSize);
+            untrack(segment.address(), oldSize);
+            return track(moved);
+        }
+        MemorySegment moved = track(LibC.allocate(newByteSize, byteAlignment));
+        MemorySegment.copy(segment, 0, moved, 0, Math.min(oldSize, newByteSize));
+        free(segment);
+        return moved;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@link MemorySegment#NULL} is accepted and ignored, as {@code free(NULL)} is in C.
+     *
+     * @throws IllegalArgumentException if {@code segment} is not a live block of this allocator
+     *         (already freed, a heap segment, or memory from elsewhere)
+     */
+    @Override
+    public void free(MemorySegment segment) {
+        Checks.requireSegment(segment);
+        if (segment.equals(MemorySegment.NULL)) {
+            return;
+        }
+        long size = sizeOf(segment);
+        untrack(segment.address(), size);
+        LibC.free(segment);
+    }
+
+    /**
+     * Returns the bytes allocated and not yet freed, across all threads.
+     *
+     * @return the outstanding bytes (as requested, not counting the C library's overhead)
+     */
+    public long liveBytes() {
+        return liveBytes.sum();
+    }
+
+    /**
+     * Returns the number of blocks allocated and not yet freed, across all threads.
+     *
+     * @return the outstanding blocks
+     */
+    public long liveBlocks() {
+        return live.size();
+    }
+
+    @Override
+    public String toString() {
+        return "MallocAllocator[liveBlocks=" + liveBlocks() + ", liveBytes=" + liveBytes() + "]";
+    }
+
+    private MemorySegment track(MemorySegment block) {
+        live.put(block.address(), block.byteSize());
+        liveBytes.add(block.byteSize());
+        return block;
+    }
+
+    private void untrack(long address, long size) {
+        if (live.remove(address, size)) {
+            liveBytes.add(-size);
+        } else {
+            throw new IllegalStateException("Block at 0x" + Long.toHexString(address) + " was freed concurrently");
+        }
+    }
+
+    private long sizeOf(MemorySegment segment) {
+        Long size = segment.isNative() ? live.get(segment.address()) : null;
+        if (size == null) {
+            throw new IllegalArgumentException("Not a live block of the malloc allocator: "
+                    + Checks.describe(segment) + " (already freed, or allocated elsewhere)");
+        }
+        return size;
+    }
+}

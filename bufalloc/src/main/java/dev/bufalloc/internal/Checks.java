@@ -1,0 +1,58 @@
+package dev.bufalloc.internal;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/**
+ * Argument checks and alignment arithmetic shared by every allocator of the module, so that the
+ * same bad input gets the same exception and message everywhere.
+ */
+public final class Checks {
+
+    private Checks() {}
+
+    /** Returns whether {@code value} is a positive power of two. */
+    public static boolean isPowerOfTwo(long value) {
+        return value > 0 && (value & (value - 1)) == 0;
+    }
+
+    /** Rounds {@code value} up to a multiple of {@code alignment}, a power of two. */
+    public static long alignUp(long value, long alignment) {
+        return (value + alignment - 1) & -alignment;
+    }
+
+    /**
+     * Checks a request's size and alignment as {@code SegmentAllocator} does.
+     *
+     * @throws IllegalArgumentException if {@code byteSize < 0} or {@code byteAlignment} is not a
+     *         power of two
+     */
+    public static void checkSizeAndAlignment(long byteSize, long byteAlignment) {
+        if (byteSize < 0) {
+            throw new IllegalArgumentException("Invalid allocation size: " + byteSize + " (must be >= 0)");
+        }
+        checkAlignment(byteAlignment);
+    }
+
+    /** @throws IllegalArgumentException if {@code byteAlignment} is not a power of two */
+    public static void checkAlignment(long byteAlignment) {
+        if (!isPowerOfTwo(byteAlignment)) {
+            throw new IllegalArgumentException(
+                    "Invalid alignment: " + byteAlignment + " (must be a power of two)");
+        }
+    }
+
+    /** @throws NullPointerException naming the parameter, if {@code segment} is null */
+    public static MemorySegment requireSegment(MemorySegment segment) {
+        return Objects.requireNonNull(segment, "segment");
+    }
+
+    /** Describes a segment for an exception message: where it is and how big. */
+    public static String describe(MemorySegment segment) {
+        String where = segment.isNative()
+                ? "native 0x" + Long.toHexString(segment.address())
+                : "heap " + segment.heapBase().map(b -> b.getClass().getSimpleName()).orElse("?")
+                        + " offset " + segment.address();
+        return "[" + where + ", " + segment.byteSize() + " bytes]";
+    }
+}

@@ -1,0 +1,100 @@
+package dev.bufalloc.internal;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+
+/**
+ * The C library's allocator, and the only place in the module that makes restricted FFM calls
+ * (Linker downcalls and {@code reinterpret}). Callers need {@code --enable-native-access} for the
+ * module ({@code dev.bufalloc}, or {@code ALL-UNNAMED} on the class path).
+ *
+ * <p>Every method takes sizes already checked; none of them checks for misuse (double free,
+ * foreign pointers): the allocator classes above it do.
+ */
+public final class LibC {
+
+    /** What {@code malloc} and {@code realloc} align to: {@code alignof(max_align_t)} on 64-bit Linux, macOS and Windows. */
+    public static final long MALLOC_ALIGNMENT = 16;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final MemoryLayout SIZE_T = LINKER.canonicalLayouts().get("size_t");
+
+    private static final MethodHandle MALLOC = downcall("malloc", FunctionDescriptor.of(ADDRESS, SIZE_T));
+    private static final MethodHandle ALIGNED_ALLOC =
+            downcall("aligned_alloc", FunctionDescriptor.of(ADDRESS, SIZE_T, SIZE_T));
+    private static final MethodHandle REALLOC = downcall("realloc", FunctionDescriptor.of(ADDRESS, ADDRESS, SIZE_T));
+    private static final MethodHandle FREE = downcall("free", FunctionDescriptor.ofVoid(ADDRESS));
+
+    private LibC() {}
+
+    private static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("C library function not found: " + name));
+        // malloc and free neither block for long nor call back into Java: skip the thread-state switch.
+        return LINKER.downcallHandle(symbol, descriptor, Linker.Option.critical(false));
+    }
+
+    /**
+     * {@code malloc(size)}, or {@code aligned_alloc} when {@code alignment} is above what malloc gives.
+     *
+     * @param size bytes, {@code >= 0}; 0 still returns a unique block
+     * @param alignment a power of two
+     * @return a segment of {@code size} bytes at the block's address, alive until {@link #free}
+     * @throws OutOfMemoryError if the C library returns {@code NULL}
+     */
+    public static MemorySegment allocate(long size, long alignment) {
+        long request = Math.max(size, 1);
+        MemorySegment block;
+        try {
+            block = alignment <= MALLOC_ALIGNMENT
+                    ? (MemorySegment) MALLOC.invokeExact(request)
+                    // C11: the size must be a multiple of the alignment.
+                    : (MemorySegment) ALIGNED_ALLOC.invokeExact(alignment, Checks.alignUp(request, alignment));
+        } catch (Throwable t) {
+            throw new AssertionError("downcall failed", t);
+        }
+        return sized(block, size);
+    }
+
+    /**
+     * {@code realloc(block, size)}: only for alignments up to {@link #MALLOC_ALIGNMENT}.
+     *
+     * @return the block with its new size; {@code block} must not be used again
+     * @throws OutOfMemoryError if the C library returns {@code NULL}; {@code block} is then unchanged
+     */
+    public static MemorySegment reallocate(MemorySegment block, long size) {
+        MemorySegment moved;
+        try {
+            moved = (MemorySegment) REALLOC.invokeExact(block, Math.max(size, 1));
+        } catch (Throwable t) {
+            throw new AssertionError("downcall failed", t);
+        }
+        return sized(moved, size);
+    }
+
+    /** {@code free(block)}. */
+    public static void free(MemorySegment block) {
+        try {
+            FREE.invokeExact(block);
+        } catch (Throwable t) {
+            throw new AssertionError("downcall failed", t);
+        }
+    }
+
+    /**
+     * Gives a segment that the native code handed back ({@code NULL}-checked) the size it really has.
+     * The segment lives in the global scope: its lifetime is the C library's block, which the
+     * allocator classes track.
+     */
+    private static MemorySegment sized(MemorySegment block, long size) {
+        if (block.equals(MemorySegment.NULL)) {
+            throw new OutOfMemoryError("The C library could not allocate " + size + " bytes");
+        }
+        return block.reinterpret(size);
+    }
+}
