@@ -74,6 +74,9 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     private final Cleaner.Cleanable claim;
     private Thread owner;                      // null once closed
     private long used;
+    // Frames: floor = the innermost open frame's mark (0 with none); nothing below it is given back.
+    private long floor;
+    private int frameDepth;
 
     // Statistics; demand = used + fallbackBytesSinceReset, peakDemand is its maximum up to the last decrease.
     private long peakDemand;
@@ -232,7 +235,8 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
             return reallocateFallbackBlock(segment, newByteSize, byteAlignment);
         }
         long end = offset + segment.byteSize();
-        if (end == used && ((base + offset) & (byteAlignment - 1)) == 0 && newByteSize <= capacity - offset) {
+        if (end == used && offset >= floor && ((base + offset) & (byteAlignment - 1)) == 0
+                && newByteSize <= capacity - offset) {
             notePeak();
             used = offset + newByteSize;
             inPlaceReallocations++;
@@ -293,9 +297,11 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         checkOwner();
         notePeak();
         used = 0;
+        floor = 0;
+        frameDepth = 0;
         fallbackBytesSinceReset = 0;
         resets++;
-        fallbackBlocks.freeFrom(0, fallback);
+        fallbackBlocks.freeSince(0, fallback);
     }
 
     /**
@@ -313,8 +319,56 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         checkOwner();
         notePeak();
         owner = null;
+        frameDepth = 0;
         claim.clean();
-        fallbackBlocks.freeFrom(0, fallback);
+        fallbackBlocks.freeSince(0, fallback);
+    }
+
+    /**
+     * Opens a {@linkplain Frame frame}: everything allocated from now until the frame closes is freed
+     * when it closes, buffer space and fallback blocks alike. Frames nest and close innermost first.
+     *
+     * {@snippet :
+     * try (Frame frame = allocator.push()) {
+     *     MemorySegment tmp = frame.allocate(ValueLayout.JAVA_INT, 100);
+     *     // ...
+     * }   // the 400 bytes are free again; blocks allocated before the frame are untouched
+     * }
+     *
+     * @return the new innermost frame
+     * @throws WrongThreadException if called from a thread other than the owner
+     * @throws IllegalStateException if the allocator is closed
+     */
+    public Frame push() {
+        checkOwner();
+        Frame frame = new Frame(this, used, fallbackBlocks.mark(), floor, frameDepth + 1, resets);
+        frameDepth++;
+        floor = used;
+        return frame;
+    }
+
+    /** Closes {@code frame}: see {@link Frame#close()}. */
+    void pop(Frame frame) {
+        checkOwner();
+        checkInnermost(frame);
+        notePeak();
+        frame.closed = true;
+        used = frame.mark;
+        floor = frame.outerFloor;
+        frameDepth--;
+        fallbackBlocks.freeSince(frame.fallbackMark, fallback);
+    }
+
+    /** @throws IllegalStateException unless {@code frame} is this allocator's innermost open frame */
+    void checkInnermost(Frame frame) {
+        if (frame.closed || frame.generation != resets || frame.depth != frameDepth || owner == null) {
+            checkOwner();
+            throw new IllegalStateException(frame.closed ? "The frame is already closed: " + frame
+                    : frame.generation != resets || frame.depth > frameDepth
+                    ? "The frame was ended by reset() or close() of its allocator: " + frame
+                    : "Frames close innermost first: " + frame + " is not the innermost open frame (depth "
+                            + frameDepth + ")");
+        }
     }
 
     /**
@@ -412,7 +466,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     }
 
     private void rewindIfLast(long offset, long end) {
-        if (end == used) {
+        if (end == used && offset >= floor) {
             notePeak();
             used = offset;
         }

@@ -5,13 +5,21 @@ import java.util.ArrayList;
 
 /**
  * The live blocks a buffer allocator took from its fallback, oldest first, so that each is freed
- * through the fallback exactly once: on {@code free}, on {@code reset()} or on {@code close()}.
+ * through the fallback exactly once: on {@code free}, when the frame it was allocated in closes, on
+ * {@code reset()} or on {@code close()}.
  *
- * <p>Lookups scan from the newest block, so freeing in reverse order of allocation is O(1).
+ * <p>Every block gets the next sequence number when it is added, so a frame can free exactly the
+ * blocks added since it opened ({@link #mark()}, {@link #freeSince}) even after older blocks were
+ * freed. Lookups scan from the newest block: freeing in reverse order of allocation is O(1).
+ *
+ * <p>Invariant: sequence numbers increase along the list; {@code liveBytes} is the sum of the sizes.
  */
 final class FallbackBlocks {
 
-    private final ArrayList<MemorySegment> blocks = new ArrayList<>();
+    private record Block(MemorySegment segment, long sequence) {}
+
+    private final ArrayList<Block> blocks = new ArrayList<>();
+    private long nextSequence;
     private long liveBytes;
 
     int size() {
@@ -22,38 +30,45 @@ final class FallbackBlocks {
         return liveBytes;
     }
 
-    void add(MemorySegment block) {
-        blocks.add(block);
-        liveBytes += block.byteSize();
+    /** Returns the sequence number the next block will get: blocks added from now on are at or above it. */
+    long mark() {
+        return nextSequence;
     }
 
-    /** Returns the index of {@code block} (the exact segment handed out), or -1. */
-    int indexOf(MemorySegment block) {
+    void add(MemorySegment segment) {
+        blocks.add(new Block(segment, nextSequence++));
+        liveBytes += segment.byteSize();
+    }
+
+    /** Returns the index of {@code segment} (the exact segment handed out), or -1. */
+    int indexOf(MemorySegment segment) {
         for (int i = blocks.size() - 1; i >= 0; i--) {
-            if (blocks.get(i).equals(block)) {
+            if (blocks.get(i).segment.equals(segment)) {
                 return i;
             }
         }
         return -1;
     }
 
-    void replace(int index, MemorySegment block) {
-        liveBytes += block.byteSize() - blocks.set(index, block).byteSize();
+    /** Puts {@code segment} in the place of the block at {@code index}, which keeps its age. */
+    void replace(int index, MemorySegment segment) {
+        Block old = blocks.set(index, new Block(segment, blocks.get(index).sequence));
+        liveBytes += segment.byteSize() - old.segment.byteSize();
     }
 
     void remove(int index) {
-        liveBytes -= blocks.remove(index).byteSize();
+        liveBytes -= blocks.remove(index).segment.byteSize();
     }
 
     /**
-     * Frees every block from {@code index} on through {@code fallback}, newest first. Every block is
-     * attempted; the first exception is rethrown after all the others were tried.
+     * Frees every block added at or after {@code mark} through {@code fallback}, newest first. Every
+     * block is attempted and forgotten; the first exception is rethrown after all were tried.
      */
-    void freeFrom(int index, Allocator fallback) {
+    void freeSince(long mark, Allocator fallback) {
         RuntimeException failure = null;
-        for (int i = blocks.size() - 1; i >= index; i--) {
+        for (int i = blocks.size() - 1; i >= 0 && blocks.get(i).sequence >= mark; i--) {
             try {
-                fallback.free(blocks.get(i));
+                fallback.free(blocks.get(i).segment);
             } catch (RuntimeException e) {
                 if (failure == null) {
                     failure = e;

@@ -1,0 +1,129 @@
+package dev.bufalloc;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A nested scope on a {@link BufferAllocator}: temporary work inside temporary work. Closing the
+ * frame frees everything allocated since it was {@linkplain BufferAllocator#push() pushed} (buffer
+ * space and fallback blocks) and nothing older, like LWJGL's {@code MemoryStack.push()}/{@code pop()}.
+ *
+ * {@snippet :
+ * try (BufferAllocator scratch = BufferAllocator.of(arena.allocate(64 * 1024))) {
+ *     MemorySegment config = scratch.allocateFrom("kept for the whole run");
+ *     for (String name : names) {
+ *         try (Frame frame = scratch.push()) {
+ *             MemorySegment cName = frame.allocateFrom(name);    // freed when the frame closes
+ *             use(config, cName);
+ *         }
+ *     }
+ * }
+ * }
+ *
+ * <p>A frame is an {@link Allocator} that allocates from its buffer allocator; it may be handed to
+ * any API that takes a {@code SegmentAllocator}. Allocating through the buffer allocator itself while
+ * the frame is open also allocates in the frame.
+ *
+ * <p>Rules:
+ * <ul>
+ *   <li>Frames close innermost first. Closing a frame while a frame pushed after it is open, or
+ *       allocating through a frame that is not the innermost open one, gets {@link IllegalStateException}.</li>
+ *   <li>{@link BufferAllocator#reset()} and {@link BufferAllocator#close()} end every open frame:
+ *       using or closing such a frame afterwards gets {@link IllegalStateException}.</li>
+ *   <li>A block allocated before the frame never grows in place past the frame's start, and freeing
+ *       it does not give its bytes back while the frame is open, so closing the frame cannot free it.</li>
+ *   <li>A frame is confined to its allocator's thread.</li>
+ * </ul>
+ */
+public final class Frame implements Allocator, AutoCloseable {
+
+    private final BufferAllocator allocator;
+    final long mark;               // the allocator's cursor when the frame opened
+    final long fallbackMark;       // the first fallback sequence number of the frame
+    final long outerFloor;         // the enclosing frame's mark: the floor to restore
+    final int depth;               // 1 for the outermost frame
+    final long generation;         // the allocator's reset count when the frame opened
+    boolean closed;
+
+    Frame(BufferAllocator allocator, long mark, long fallbackMark, long outerFloor, int depth, long generation) {
+        this.allocator = allocator;
+        this.mark = mark;
+        this.fallbackMark = fallbackMark;
+        this.outerFloor = outerFloor;
+        this.depth = depth;
+        this.generation = generation;
+    }
+
+    /**
+     * Returns the buffer allocator this frame is on.
+     *
+     * @return the allocator that pushed this frame
+     */
+    public BufferAllocator allocator() {
+        return allocator;
+    }
+
+    /**
+     * Allocates in this frame, as {@link BufferAllocator#allocate(long, long)} does.
+     *
+     * @throws IllegalStateException if this frame is closed, ended by a reset, or not the innermost
+     *         open frame, or if the allocator is closed
+     * @throws IllegalArgumentException if {@code byteSize < 0} or {@code byteAlignment} is not a power of
+     *         two or is more than a heap buffer gives
+     * @throws IndexOutOfBoundsException if the request does not fit and there is no fallback
+     * @throws WrongThreadException if called from a thread other than the allocator's owner
+     */
+    @Override
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        allocator.checkInnermost(this);
+        return allocator.allocate(byteSize, byteAlignment);
+    }
+
+    /**
+     * Reallocates a block, as {@link BufferAllocator#reallocate} does.
+     *
+     * @throws IllegalStateException if this frame is closed, ended by a reset, or not the innermost
+     *         open frame, or if the allocator is closed
+     * @throws IllegalArgumentException if {@code segment} is not a live block of the allocator, if
+     *         {@code newByteSize < 0}, or if the alignment is not a power of two or more than a heap buffer gives
+     * @throws IndexOutOfBoundsException if the block must move, does not fit, and there is no fallback
+     * @throws WrongThreadException if called from a thread other than the allocator's owner
+     */
+    @Override
+    public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
+        allocator.checkInnermost(this);
+        return allocator.reallocate(segment, newByteSize, byteAlignment);
+    }
+
+    /**
+     * Frees a block, as {@link BufferAllocator#free} does.
+     *
+     * @throws IllegalStateException if this frame is closed, ended by a reset, or not the innermost
+     *         open frame, or if the allocator is closed
+     * @throws IllegalArgumentException if {@code segment} is not a live block of the allocator
+     * @throws WrongThreadException if called from a thread other than the allocator's owner
+     */
+    @Override
+    public void free(MemorySegment segment) {
+        allocator.checkInnermost(this);
+        allocator.free(segment);
+    }
+
+    /**
+     * Frees everything allocated since this frame opened: the buffer's cursor goes back to where it
+     * was, and fallback blocks allocated since are freed through the fallback.
+     *
+     * @throws IllegalStateException if this frame is already closed, was ended by a reset or by closing
+     *         the allocator, or a frame pushed after it is still open
+     * @throws WrongThreadException if called from a thread other than the allocator's owner
+     * @throws RuntimeException what the fallback's {@code free} threw, after the frame was closed all the same
+     */
+    @Override
+    public void close() {
+        allocator.pop(this);
+    }
+
+    @Override
+    public String toString() {
+        return "Frame[depth=" + depth + ", mark=" + mark + (closed ? ", closed]" : "]");
+    }
+}
