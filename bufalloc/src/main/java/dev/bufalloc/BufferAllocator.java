@@ -235,8 +235,8 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
             return reallocateFallbackBlock(segment, newByteSize, byteAlignment);
         }
         long end = offset + segment.byteSize();
-        if (end == used && offset >= floor && ((base + offset) & (byteAlignment - 1)) == 0
-                && newByteSize <= capacity - offset) {
+        if (end == used && inInnermostFrame(offset, segment.byteSize())
+                && ((base + offset) & (byteAlignment - 1)) == 0 && newByteSize <= capacity - offset) {
             notePeak();
             used = offset + newByteSize;
             inPlaceReallocations++;
@@ -246,7 +246,9 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         long kept = Math.min(segment.byteSize(), newByteSize);
         MemorySegment.copy(segment, 0, moved, 0, kept);
         copiedBytes += kept;
-        rewindIfLast(offset, end);
+        if (bufferOffset(moved) < 0) {
+            rewindIfLast(offset, end);   // moved to the fallback: the old block's bytes come back
+        }
         return moved;
     }
 
@@ -436,19 +438,23 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
                 : new WrongThreadException("Attempted access outside owner thread " + owner + ": " + this);
     }
 
+    /** Returns where {@code segment} starts in the buffer, or -1 if it is not inside the buffer. */
+    private long bufferOffset(MemorySegment segment) {
+        boolean sameMemory = segment.isNative() ? heapArray == null : segment.heapBase().orElse(null) == heapArray;
+        long offset = segment.address() - base;
+        return sameMemory && offset >= 0 && offset <= capacity && segment.byteSize() <= capacity - offset ? offset : -1;
+    }
+
     /**
      * Returns where {@code segment} starts in the buffer, or -1 if it is not inside the buffer.
      *
-     * @throws IllegalArgumentException if it is inside the buffer but not below the cursor, so
+     * @throws IllegalArgumentException if it has bytes inside the buffer but not below the cursor, so
      *         cannot be live (given back, or reset)
      */
     private long liveBufferOffset(MemorySegment segment) {
-        boolean sameMemory = segment.isNative() ? heapArray == null : segment.heapBase().orElse(null) == heapArray;
-        long offset = segment.address() - base;
-        if (!sameMemory || offset < 0 || offset > capacity || segment.byteSize() > capacity - offset) {
-            return -1;
-        }
-        if (segment.byteSize() > used - offset) {
+        long offset = bufferOffset(segment);
+        // An empty block has no bytes that could be handed out again: it is never stale.
+        if (offset >= 0 && segment.byteSize() > 0 && segment.byteSize() > used - offset) {
             throw new IllegalArgumentException("Not a live block of this allocator: " + Checks.describe(segment)
                     + " lies in its buffer beyond the " + used + " bytes in use (freed, or from before a reset)");
         }
@@ -463,6 +469,15 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
                     + " from another allocator)");
         }
         return index;
+    }
+
+    /**
+     * Returns whether a buffer block was allocated in the innermost open frame (or no frame is open), so
+     * that resizing it in place cannot reach below the frame. A block older than the frame ends at or
+     * below its mark; an empty block right at the mark may be older, so it counts as older.
+     */
+    private boolean inInnermostFrame(long offset, long byteSize) {
+        return frameDepth == 0 || offset > floor || (offset == floor && byteSize > 0);
     }
 
     private void rewindIfLast(long offset, long end) {

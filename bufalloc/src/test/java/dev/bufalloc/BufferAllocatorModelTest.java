@@ -1,0 +1,417 @@
+package dev.bufalloc;
+
+import dev.bufalloc.context.MallocAllocator;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Random sequences of allocate / reallocate / free / reset / push / pop, checked after every step
+ * against a simple model of the buffer allocator: where its cursor is, which blocks are live and
+ * what they hold. A failure names the seed, which replays the sequence exactly.
+ *
+ * <p>By default a fixed set of seeds runs; {@code -Dbufalloc.soak.seconds=N} keeps drawing new
+ * sequences for N seconds (the {@code soak} profile).
+ */
+class BufferAllocatorModelTest {
+
+    private static final int SEQUENCES = 150;
+    private static final int STEPS = 250;
+
+    /** The kinds of buffer and fallback the model runs over. */
+    enum Setup {
+        NATIVE_WITH_FALLBACK(true, 0, true),
+        NATIVE_WITHOUT_FALLBACK(true, 0, false),
+        HEAP_LONGS_WITH_FALLBACK(false, 8, true),
+        HEAP_BYTES_WITH_FALLBACK(false, 1, true),
+        HEAP_LONGS_WITHOUT_FALLBACK(false, 8, false);
+
+        final boolean nativeBuffer;
+        final int heapElementSize;
+        final boolean withFallback;
+
+        Setup(boolean nativeBuffer, int heapElementSize, boolean withFallback) {
+            this.nativeBuffer = nativeBuffer;
+            this.heapElementSize = heapElementSize;
+            this.withFallback = withFallback;
+        }
+
+        long alignmentLimit() {
+            return nativeBuffer ? Long.MAX_VALUE : heapElementSize;
+        }
+
+        MemorySegment buffer(Arena arena, int capacity) {
+            if (nativeBuffer) {
+                return arena.allocate(capacity, 1);
+            }
+            return heapElementSize == 8
+                    ? MemorySegment.ofArray(new long[(capacity + 7) / 8]).asSlice(0, capacity)
+                    : MemorySegment.ofArray(new byte[capacity]);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Setup.class)
+    void randomSequencesAgreeWithTheModel(Setup setup) {
+        long soakSeconds = Long.getLong("bufalloc.soak.seconds", 0);
+        long deadline = System.nanoTime() + soakSeconds * 1_000_000_000L;
+        long seed = 0x5EED_0000L + setup.ordinal() * 1_000_003L;
+        int sequences = 0;
+        long operations = 0;
+        while (sequences < SEQUENCES || System.nanoTime() < deadline) {
+            operations += runSequence(setup, seed + sequences);
+            sequences++;
+        }
+        if (soakSeconds > 0) {
+            System.out.printf("soak %s: %d sequences, %d operations%n", setup, sequences, operations);
+        }
+        assertThat(operations).isGreaterThanOrEqualTo((long) SEQUENCES * STEPS);
+    }
+
+    private static long runSequence(Setup setup, long seed) {
+        Model model = new Model(setup, seed);
+        try {
+            return model.run();
+        } catch (Throwable failure) {
+            throw new AssertionError("Model check failed: setup=" + setup + " seed=" + seed + " step="
+                    + model.step + " (" + model.lastOperation + ")", failure);
+        } finally {
+            model.arena.close();
+        }
+    }
+
+    /** A live block as the model knows it. */
+    private record Block(MemorySegment segment, boolean inBuffer, long birth, byte pattern) {}
+
+    /** An open frame as the model knows it. */
+    private record OpenFrame(Frame frame, long cursor, long floor, long birth) {}
+
+    private static final class Model {
+        final Setup setup;
+        final SplittableRandom random;
+        final Arena arena = Arena.ofConfined();
+        final int capacity;
+        final MemorySegment buffer;
+        final long base;
+        final CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
+        final BufferAllocator allocator;
+        final List<Block> live = new ArrayList<>();
+        final ArrayDeque<OpenFrame> frames = new ArrayDeque<>();
+        long cursor;
+        long floor;
+        long births;
+        long fallbackCount;
+        long fallbackBytes;
+        long fallbackBytesSinceReset;
+        long peakDemand;
+        int step;
+        String lastOperation = "start";
+
+        Model(Setup setup, long seed) {
+            this.setup = setup;
+            this.random = new SplittableRandom(seed);
+            this.capacity = 1 + random.nextInt(random.nextBoolean() ? 64 : 4096);
+            this.buffer = setup.buffer(arena, capacity);
+            this.base = buffer.address();
+            this.allocator = setup.withFallback ? BufferAllocator.of(buffer, fallback) : BufferAllocator.withoutFallback(buffer);
+        }
+
+        long run() {
+            for (step = 0; step < STEPS; step++) {
+                int choice = random.nextInt(100);
+                if (choice < 45) {
+                    allocate();
+                } else if (choice < 65) {
+                    reallocate();
+                } else if (choice < 82) {
+                    free();
+                } else if (choice < 90) {
+                    push();
+                } else if (choice < 97) {
+                    pop();
+                } else {
+                    reset();
+                }
+                check();
+            }
+            allocator.close();
+            assertThat(fallback.live).as("fallback blocks after close").isEmpty();
+            return STEPS;
+        }
+
+        long size() {
+            return random.nextInt(4) == 0 ? 0 : random.nextLong(2L * capacity + 1);
+        }
+
+        long alignment() {
+            return 1L << random.nextInt(13);   // 1 to 4096
+        }
+
+        void allocate() {
+            long size = size();
+            long alignment = alignment();
+            lastOperation = "allocate(" + size + ", " + alignment + ")";
+            if (alignment > setup.alignmentLimit()) {
+                expectUnchanged(IllegalArgumentException.class, () -> allocator.allocate(size, alignment));
+                return;
+            }
+            long start = alignUp(base + cursor, alignment) - base;
+            if (size <= capacity - start) {
+                MemorySegment block = allocator.allocate(size, alignment);
+                assertThat(block.address() - buffer.address()).as("offset: only needed padding").isEqualTo(start);
+                cursor = start + size;
+                adopt(block, true);
+            } else if (setup.withFallback) {
+                MemorySegment block = allocator.allocate(size, alignment);
+                countFallback(size);
+                adopt(block, false);
+            } else {
+                expectUnchanged(IndexOutOfBoundsException.class, () -> allocator.allocate(size, alignment));
+            }
+        }
+
+        void reallocate() {
+            if (live.isEmpty()) {
+                allocate();
+                return;
+            }
+            int index = random.nextInt(live.size());
+            Block old = live.get(index);
+            long size = size();
+            long alignment = alignment();
+            lastOperation = "reallocate(" + describe(old) + ", " + size + ", " + alignment + ")";
+            if (alignment > setup.alignmentLimit()) {
+                expectUnchanged(IllegalArgumentException.class, () -> allocator.reallocate(old.segment, size, alignment));
+                return;
+            }
+            long kept = Math.min(old.segment.byteSize(), size);
+            if (!old.inBuffer) {
+                MemorySegment moved = allocator.reallocate(old.segment, size, alignment);
+                countFallback(size);
+                live.set(index, new Block(moved, false, old.birth, old.pattern));
+                checkPattern(moved, kept, old.pattern);
+                fill(live.get(index));
+                return;
+            }
+            long offset = old.segment.address() - buffer.address();
+            long end = offset + old.segment.byteSize();
+            boolean inInnermostFrame = frames.isEmpty() || offset > floor || (offset == floor && old.segment.byteSize() > 0);
+            if (end == cursor && inInnermostFrame && (base + offset) % alignment == 0 && size <= capacity - offset) {
+                MemorySegment grown = allocator.reallocate(old.segment, size, alignment);
+                assertThat(grown.address()).as("in place").isEqualTo(old.segment.address());
+                notePeak();
+                cursor = offset + size;
+                live.set(index, new Block(grown, true, old.birth, old.pattern));
+                checkPattern(grown, kept, old.pattern);
+                fill(live.get(index));
+                return;
+            }
+            long start = alignUp(base + cursor, alignment) - base;
+            boolean fits = size <= capacity - start;
+            if (!fits && !setup.withFallback) {
+                expectUnchanged(IndexOutOfBoundsException.class, () -> allocator.reallocate(old.segment, size, alignment));
+                return;
+            }
+            MemorySegment moved = allocator.reallocate(old.segment, size, alignment);
+            checkPattern(moved, kept, old.pattern);
+            if (fits) {
+                cursor = start + size;
+            } else {
+                countFallback(size);
+                if (end == cursor && offset >= floor) {   // the old block was the last: given back
+                    notePeak();
+                    cursor = offset;
+                }
+            }
+            live.remove(index);
+            Block block = new Block(moved, fits, births++, (byte) random.nextInt());
+            live.add(block);
+            fill(block);
+        }
+
+        void free() {
+            if (live.isEmpty()) {
+                lastOperation = "free(foreign)";
+                expectUnchanged(IllegalArgumentException.class, () -> allocator.free(arena.allocate(8)));
+                return;
+            }
+            Block block = live.remove(random.nextInt(live.size()));
+            lastOperation = "free(" + describe(block) + ")";
+            allocator.free(block.segment);
+            if (block.inBuffer) {
+                long offset = block.segment.address() - buffer.address();
+                if (offset + block.segment.byteSize() == cursor && offset >= floor) {
+                    notePeak();
+                    cursor = offset;
+                }
+            } else {
+                // Freeing it again is a double free: refused, nothing changes.
+                expectUnchanged(IllegalArgumentException.class, () -> allocator.free(block.segment));
+            }
+        }
+
+        void push() {
+            lastOperation = "push()";
+            Frame frame = allocator.push();
+            frames.push(new OpenFrame(frame, cursor, floor, births));
+            floor = cursor;
+        }
+
+        void pop() {
+            if (frames.isEmpty()) {
+                push();
+                return;
+            }
+            OpenFrame open = frames.pop();
+            lastOperation = "pop(" + open.frame + ")";
+            open.frame.close();
+            notePeak();
+            cursor = open.cursor;
+            floor = open.floor;
+            live.removeIf(b -> b.birth >= open.birth);
+        }
+
+        void reset() {
+            lastOperation = "reset()";
+            allocator.reset();
+            notePeak();
+            cursor = 0;
+            floor = 0;
+            fallbackBytesSinceReset = 0;
+            live.clear();
+            for (OpenFrame open : frames) {
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, open.frame::close);
+            }
+            frames.clear();
+            assertThat(fallback.live).as("fallback blocks after reset").isEmpty();
+        }
+
+        void adopt(MemorySegment segment, boolean inBuffer) {
+            Block block = new Block(segment, inBuffer, births++, (byte) random.nextInt());
+            live.add(block);
+            fill(block);
+        }
+
+        void countFallback(long size) {
+            fallbackCount++;
+            fallbackBytes += size;
+            fallbackBytesSinceReset += size;
+        }
+
+        void notePeak() {
+            peakDemand = Math.max(peakDemand, cursor + fallbackBytesSinceReset);
+        }
+
+        /** The invariants, after every step. */
+        void check() {
+            assertThat(allocator.usedBytes()).as("cursor").isEqualTo(cursor);
+            assertThat(cursor).isBetween(0L, (long) capacity);
+            BufferStatistics stats = allocator.statistics();
+            assertThat(stats.capacity()).isEqualTo(capacity);
+            assertThat(stats.fallbackCount()).as("fallback count").isEqualTo(fallbackCount);
+            assertThat(stats.fallbackBytes()).as("fallback bytes").isEqualTo(fallbackBytes);
+            assertThat(stats.peakDemand()).as("peak demand")
+                    .isEqualTo(Math.max(peakDemand, cursor + fallbackBytesSinceReset));
+            long liveFallback = live.stream().filter(b -> !b.inBuffer).count();
+            assertThat(stats.liveFallbackBlocks()).as("live fallback blocks").isEqualTo(liveFallback);
+            assertThat(fallback.live).as("the fallback's own live blocks").hasSize((int) liveFallback);
+            assertThat(stats.liveFallbackBytes()).isEqualTo(
+                    live.stream().filter(b -> !b.inBuffer).mapToLong(b -> b.segment.byteSize()).sum());
+            for (Block block : live) {
+                checkPattern(block.segment, block.segment.byteSize(), block.pattern);
+                if (block.inBuffer) {
+                    long offset = block.segment.address() - buffer.address();
+                    assertThat(offset).as("in buffer: " + describe(block)).isBetween(0L, (long) capacity);
+                    if (block.segment.byteSize() > 0) {   // an empty block may lie past a rewound cursor
+                        assertThat(offset + block.segment.byteSize()).as("in use: " + describe(block))
+                                .isLessThanOrEqualTo(cursor);
+                    }
+                    assertThat(block.segment.isNative()).isEqualTo(setup.nativeBuffer);
+                } else {
+                    assertThat(fallback.live).as("tracked fallback block").contains(block.segment);
+                }
+            }
+            List<Block> inBuffer = live.stream().filter(Block::inBuffer).filter(b -> b.segment.byteSize() > 0)
+                    .sorted((a, b) -> Long.compare(a.segment.address(), b.segment.address())).toList();
+            for (int i = 1; i < inBuffer.size(); i++) {
+                MemorySegment previous = inBuffer.get(i - 1).segment;
+                assertThat(previous.address() + previous.byteSize()).as("blocks never overlap")
+                        .isLessThanOrEqualTo(inBuffer.get(i).segment.address());
+            }
+        }
+
+        void fill(Block block) {
+            block.segment.fill(block.pattern);
+        }
+
+        void checkPattern(MemorySegment segment, long length, byte pattern) {
+            for (long i = 0; i < length; i++) {
+                if (segment.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) != pattern) {
+                    throw new AssertionError("byte " + i + " of " + segment + " changed");
+                }
+            }
+        }
+
+        /** The call must throw {@code type} and leave the allocator exactly as it was. */
+        void expectUnchanged(Class<? extends Throwable> type, Runnable call) {
+            BufferStatistics before = allocator.statistics();
+            int fallbackCalls = fallback.calls;
+            org.junit.jupiter.api.Assertions.assertThrows(type, call::run);
+            assertThat(allocator.statistics()).isEqualTo(before);
+            assertThat(fallback.calls).isEqualTo(fallbackCalls);
+        }
+
+        String describe(Block block) {
+            return (block.inBuffer ? "buffer+" + (block.segment.address() - buffer.address()) : "fallback")
+                    + "/" + block.segment.byteSize();
+        }
+
+        static long alignUp(long value, long alignment) {
+            return (value + alignment - 1) / alignment * alignment;
+        }
+    }
+
+    /** A fallback that keeps the set of blocks it handed out and counts its calls. */
+    static final class CountingFallback implements Allocator {
+        final Allocator inner;
+        final List<MemorySegment> live = new ArrayList<>();
+        int calls;
+
+        CountingFallback(Allocator inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public MemorySegment allocate(long byteSize, long byteAlignment) {
+            calls++;
+            MemorySegment block = inner.allocate(byteSize, byteAlignment);
+            live.add(block);
+            return block;
+        }
+
+        @Override
+        public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
+            calls++;
+            assertThat(live).as("reallocated block is live").contains(segment);
+            MemorySegment moved = inner.reallocate(segment, newByteSize, byteAlignment);
+            live.remove(segment);
+            live.add(moved);
+            return moved;
+        }
+
+        @Override
+        public void free(MemorySegment segment) {
+            calls++;
+            assertThat(live.remove(segment)).as("freed block was live").isTrue();
+            inner.free(segment);
+        }
+    }
+}
