@@ -74,9 +74,8 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     private final Cleaner.Cleanable claim;
     private Thread owner;                      // null once closed
     private long used;
-    // Frames: floor = the innermost open frame's mark (0 with none); nothing below it is given back.
-    private long floor;
-    private int frameDepth;
+    // The innermost open frame, or null: nothing below its mark is given back or grown into.
+    private Frame innermost;
 
     // Statistics; demand = used + fallbackBytesSinceReset, peakDemand is its maximum up to the last decrease.
     private long peakDemand;
@@ -299,8 +298,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         checkOwner();
         notePeak();
         used = 0;
-        floor = 0;
-        frameDepth = 0;
+        endFrames("reset()");
         fallbackBytesSinceReset = 0;
         resets++;
         fallbackBlocks.freeSince(0, fallback);
@@ -321,7 +319,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         checkOwner();
         notePeak();
         owner = null;
-        frameDepth = 0;
+        endFrames("close() of its allocator");
         claim.clean();
         fallbackBlocks.freeSince(0, fallback);
     }
@@ -343,10 +341,8 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      */
     public Frame push() {
         checkOwner();
-        Frame frame = new Frame(this, used, fallbackBlocks.mark(), floor, frameDepth + 1, resets);
-        frameDepth++;
-        floor = used;
-        return frame;
+        innermost = new Frame(this, innermost, used, fallbackBlocks.mark());
+        return innermost;
     }
 
     /** Closes {@code frame}: see {@link Frame#close()}. */
@@ -354,23 +350,39 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         checkOwner();
         checkInnermost(frame);
         notePeak();
-        frame.closed = true;
         used = frame.mark;
-        floor = frame.outerFloor;
-        frameDepth--;
+        innermost = frame.outer;
+        frame.end("close()");
         fallbackBlocks.freeSince(frame.fallbackMark, fallback);
     }
 
     /** @throws IllegalStateException unless {@code frame} is this allocator's innermost open frame */
     void checkInnermost(Frame frame) {
-        if (frame.closed || frame.generation != resets || frame.depth != frameDepth || owner == null) {
-            checkOwner();
-            throw new IllegalStateException(frame.closed ? "The frame is already closed: " + frame
-                    : frame.generation != resets || frame.depth > frameDepth
-                    ? "The frame was ended by reset() or close() of its allocator: " + frame
-                    : "Frames close innermost first: " + frame + " is not the innermost open frame (depth "
-                            + frameDepth + ")");
+        if (frame != innermost) {
+            checkUsable(frame);
+            throw new IllegalStateException("Frames close innermost first: " + frame
+                    + " is not the innermost open frame, " + innermost);
         }
+    }
+
+    /** @throws IllegalStateException if {@code frame} was closed or ended (it may be an outer frame) */
+    void checkUsable(Frame frame) {
+        checkOwner();
+        if (frame.endedBy != null) {
+            throw new IllegalStateException("The frame is closed: " + frame);
+        }
+    }
+
+    /** Returns whether the buffer is native memory. */
+    boolean isNative() {
+        return heapArray == null;
+    }
+
+    private void endFrames(String cause) {
+        for (Frame frame = innermost; frame != null; frame = frame.outer) {
+            frame.end(cause);
+        }
+        innermost = null;
     }
 
     /**
@@ -477,11 +489,11 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      * below its mark; an empty block right at the mark may be older, so it counts as older.
      */
     private boolean inInnermostFrame(long offset, long byteSize) {
-        return frameDepth == 0 || offset > floor || (offset == floor && byteSize > 0);
+        return innermost == null || offset > innermost.mark || (offset == innermost.mark && byteSize > 0);
     }
 
     private void rewindIfLast(long offset, long end) {
-        if (end == used && offset >= floor) {
+        if (end == used && (innermost == null || offset >= innermost.mark)) {
             notePeak();
             used = offset;
         }

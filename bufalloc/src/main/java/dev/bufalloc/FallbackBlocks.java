@@ -72,7 +72,7 @@ final class FallbackBlocks {
             } catch (RuntimeException e) {
                 if (failure == null) {
                     failure = e;
-                } else {
+                } else if (e != failure) {   // a fallback may throw one instance again and again
                     failure.addSuppressed(e);
                 }
             }

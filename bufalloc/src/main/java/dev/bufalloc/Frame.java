@@ -1,5 +1,6 @@
 package dev.bufalloc;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -37,20 +38,19 @@ import java.lang.foreign.MemorySegment;
 public final class Frame implements Allocator, AutoCloseable {
 
     private final BufferAllocator allocator;
+    final Frame outer;             // the enclosing open frame, or null
     final long mark;               // the allocator's cursor when the frame opened
     final long fallbackMark;       // the first fallback sequence number of the frame
-    final long outerFloor;         // the enclosing frame's mark: the floor to restore
     final int depth;               // 1 for the outermost frame
-    final long generation;         // the allocator's reset count when the frame opened
-    boolean closed;
+    String endedBy;                // null while open, else what ended it
+    private FrameArena arena;      // the Arena view, once asked for
 
-    Frame(BufferAllocator allocator, long mark, long fallbackMark, long outerFloor, int depth, long generation) {
+    Frame(BufferAllocator allocator, Frame outer, long mark, long fallbackMark) {
         this.allocator = allocator;
+        this.outer = outer;
         this.mark = mark;
         this.fallbackMark = fallbackMark;
-        this.outerFloor = outerFloor;
-        this.depth = depth;
-        this.generation = generation;
+        this.depth = outer == null ? 1 : outer.depth + 1;
     }
 
     /**
@@ -60,6 +60,50 @@ public final class Frame implements Allocator, AutoCloseable {
      */
     public BufferAllocator allocator() {
         return allocator;
+    }
+
+    /**
+     * Returns this frame as an {@link Arena}, for APIs that want one. Its {@linkplain Arena#scope() scope}
+     * ends when the frame closes: a segment it allocated, used after that, throws
+     * {@link IllegalStateException} instead of reading memory a later allocation may have reused.
+     * Closing the arena closes the frame. Every call returns the same view.
+     *
+     * {@snippet :
+     * try (Arena arena = allocator.push().asArena()) {
+     *     MemorySegment name = arena.allocateFrom("temporary");
+     *     callSomethingThatWantsAnArena(arena);
+     * }   // name.getString(0) now throws IllegalStateException
+     * }
+     *
+     * <p>The view costs a JDK confined arena per frame and a {@code reinterpret} per allocation (see
+     * docs/BENCHMARKS.md): use it where an API needs an {@code Arena} or where use-after-free must be
+     * caught; use the frame itself, a plain {@code SegmentAllocator}, on hot paths. Segments are not
+     * zeroed, and are confined to the allocator's thread like the frame.
+     *
+     * @return the arena view of this frame
+     * @throws UnsupportedOperationException if the buffer is a heap segment: an {@code Arena} hands
+     *         out native segments
+     * @throws IllegalStateException if the frame is closed or was ended by a reset
+     * @throws WrongThreadException if called from a thread other than the allocator's owner
+     */
+    public Arena asArena() {
+        allocator.checkUsable(this);
+        if (arena == null) {
+            if (!allocator.isNative()) {
+                throw new UnsupportedOperationException("An Arena view needs a native buffer; this allocator's"
+                        + " buffer is on the heap: " + allocator);
+            }
+            arena = new FrameArena(this);
+        }
+        return arena;
+    }
+
+    /** Marks the frame ended by {@code cause} and ends its Arena view's scope, if there is one. */
+    void end(String cause) {
+        endedBy = cause;
+        if (arena != null) {
+            arena.endScope();
+        }
     }
 
     /**
@@ -124,6 +168,6 @@ public final class Frame implements Allocator, AutoCloseable {
 
     @Override
     public String toString() {
-        return "Frame[depth=" + depth + ", mark=" + mark + (closed ? ", closed]" : "]");
+        return "Frame[depth=" + depth + ", mark=" + mark + (endedBy == null ? "]" : ", ended by " + endedBy + "]");
     }
 }

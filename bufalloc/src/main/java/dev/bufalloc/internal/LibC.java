@@ -87,6 +87,18 @@ public final class LibC {
     }
 
     /**
+     * Returns {@code segment} (native) with the lifetime of {@code scope}: the same address and size,
+     * but any access after {@code scope} closes throws {@link IllegalStateException}.
+     *
+     * @param segment a native segment
+     * @param scope the arena whose scope the result gets
+     * @return a view of the same memory, alive while {@code scope} is
+     */
+    public static MemorySegment withScope(MemorySegment segment, java.lang.foreign.Arena scope) {
+        return segment.reinterpret(scope, null);
+    }
+
+    /**
      * Gives a segment that the native code handed back ({@code NULL}-checked) the size it really has.
      * The segment lives in the global scope: its lifetime is the C library's block, which the
      * allocator classes track.

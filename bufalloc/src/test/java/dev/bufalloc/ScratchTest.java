@@ -1,0 +1,103 @@
+package dev.bufalloc;
+
+import dev.bufalloc.context.MallocAllocator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ScratchTest {
+
+    @Test
+    void aFrameOnThisThreadsScratchMemoryFreesItsBytesOnClose() {
+        long before = Scratch.allocator().usedBytes();
+        try (Frame frame = Scratch.push()) {
+            MemorySegment text = frame.allocateFrom("scratch");
+            assertThat(text.getString(0)).isEqualTo("scratch");
+            assertThat(Scratch.allocator().usedBytes()).isEqualTo(before + 8);
+        }
+        assertThat(Scratch.allocator().usedBytes()).isEqualTo(before);
+        assertThat(Scratch.allocator().capacity()).isEqualTo(Scratch.DEFAULT_SIZE);
+    }
+
+    @Test
+    void aRequestLargerThanTheBufferFallsBackInsteadOfFailing() {
+        long baseline = MallocAllocator.instance().liveBytes();
+        try (Frame frame = Scratch.push()) {
+            MemorySegment big = frame.allocate(Scratch.DEFAULT_SIZE * 2, 8);
+            big.fill((byte) 1);
+            assertThat(MallocAllocator.instance().liveBytes()).isEqualTo(baseline + Scratch.DEFAULT_SIZE * 2);
+        }
+        assertThat(MallocAllocator.instance().liveBytes()).isEqualTo(baseline);
+    }
+
+    @Test
+    void everyVirtualThreadGetsABufferOfItsOwn() throws Exception {
+        Set<Long> buffers = ConcurrentHashMap.newKeySet();
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int task = 0; task < 200; task++) {
+                byte pattern = (byte) task;
+                results.add(executor.submit(() -> {
+                    try (Frame frame = Scratch.push()) {
+                        MemorySegment block = frame.allocate(256, 8);
+                        buffers.add(block.address());
+                        block.fill(pattern);
+                        Thread.yield();   // let other virtual threads run on this carrier
+                        for (long i = 0; i < block.byteSize(); i++) {
+                            if (block.get(ValueLayout.JAVA_BYTE, i) != pattern) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    }
+                }));
+            }
+            for (Future<Boolean> result : results) {
+                assertThat(result.get()).as("no other thread wrote into this thread's scratch").isTrue();
+            }
+        }
+        assertThat(buffers).as("200 threads, 200 buffers").hasSize(200);
+    }
+
+    @Test
+    void aScratchFrameCannotBeUsedFromAnotherThread() throws Exception {
+        try (Frame frame = Scratch.push()) {
+            Throwable[] thrown = new Throwable[1];
+            Thread other = Thread.ofVirtual().start(() -> {
+                try {
+                    frame.allocate(8, 1);
+                } catch (Throwable t) {
+                    thrown[0] = t;
+                }
+            });
+            other.join();
+            assertThat(thrown[0]).isInstanceOf(WrongThreadException.class);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"65536, 65536", "64k, 65536", "1M, 1048576", " 512 , 512"})
+    void theSizePropertyTakesBytesOrKOrM(String text, long bytes) {
+        assertThat(Scratch.parseSize(text)).isEqualTo(bytes);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "0", "-1", "lots", "9999999999999999m"})
+    void anInvalidSizePropertyIsAClearError(String text) {
+        assertThatThrownBy(() -> Scratch.parseSize(text)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(Scratch.SIZE_PROPERTY);
+    }
+}
