@@ -1,0 +1,348 @@
+package dev.bufalloc.context;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class MallocAllocatorTest {
+
+    private final MallocAllocator malloc = MallocAllocator.instance();
+    private long baselineBytes;
+    private long baselineBlocks;
+
+    @BeforeEach
+    void takeBaseline() {
+        baselineBytes = malloc.liveBytes();
+        baselineBlocks = malloc.liveBlocks();
+    }
+
+    @AfterEach
+    void everyBlockWasFreed() {
+        assertThat(malloc.liveBytes()).as("liveBytes back to its start value").isEqualTo(baselineBytes);
+        assertThat(malloc.liveBlocks()).as("liveBlocks back to its start value").isEqualTo(baselineBlocks);
+    }
+
+    /** Fills {@code block} with the bytes 0, 1, 2, ... (mod 256), so that a copy can be checked. */
+    private static void fillWithPattern(MemorySegment block) {
+        for (long i = 0; i < block.byteSize(); i++) {
+            block.set(ValueLayout.JAVA_BYTE, i, (byte) i);
+        }
+    }
+
+    private static void assertHoldsPattern(MemorySegment block, long bytes) {
+        for (long i = 0; i < bytes; i++) {
+            assertThat(block.get(ValueLayout.JAVA_BYTE, i)).as("byte %d", i).isEqualTo((byte) i);
+        }
+    }
+
+    @Test
+    void isTheDefaultContextAllocatorsSingleInstance() {
+        assertThat(MallocAllocator.instance()).isSameAs(malloc);
+        assertThat(malloc.toString()).startsWith("MallocAllocator[liveBlocks=");
+    }
+
+    @Nested
+    class Allocate {
+
+        @ParameterizedTest(name = "alignment {0}")
+        @ValueSource(longs = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096})
+        void givesABlockOfExactlyTheSizeAtAMultipleOfTheAlignment(long alignment) {
+            MemorySegment block = malloc.allocate(100, alignment);
+            try {
+                assertThat(block.isNative()).isTrue();
+                assertThat(block.byteSize()).isEqualTo(100);
+                assertThat(block.address() % alignment).isZero();
+                assertThat(malloc.liveBytes()).isEqualTo(baselineBytes + 100);
+                assertThat(malloc.liveBlocks()).isEqualTo(baselineBlocks + 1);
+                fillWithPattern(block);   // every byte is writable
+                assertHoldsPattern(block, 100);
+            } finally {
+                malloc.free(block);
+            }
+        }
+
+        @Test
+        void aZeroByteRequestGivesAUniqueBlockThatMustBeFreed() {
+            MemorySegment first = malloc.allocate(0, 1);
+            MemorySegment second = malloc.allocate(0, 1);
+            try {
+                assertThat(first.byteSize()).isZero();
+                assertThat(first.address()).isNotZero().isNotEqualTo(second.address());
+                assertThat(malloc.liveBlocks()).isEqualTo(baselineBlocks + 2);
+                assertThat(malloc.liveBytes()).isEqualTo(baselineBytes);
+            } finally {
+                malloc.free(first);
+                malloc.free(second);
+            }
+        }
+
+        @Test
+        void aLayoutAllocationUsesTheLayoutsAlignment() {
+            MemorySegment longs = malloc.allocate(ValueLayout.JAVA_LONG, 4);
+            try {
+                assertThat(longs.byteSize()).isEqualTo(32);
+                assertThat(longs.address() % 8).isZero();
+            } finally {
+                malloc.free(longs);
+            }
+        }
+
+        @Test
+        void throwsIllegalArgumentExceptionForANegativeSize() {
+            assertThatThrownBy(() -> malloc.allocate(-1, 8))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+        }
+
+        @ParameterizedTest(name = "alignment {0}")
+        @ValueSource(longs = {0, 3, 24, -8})
+        void throwsIllegalArgumentExceptionForAnAlignmentThatIsNotAPowerOfTwo(long alignment) {
+            assertThatThrownBy(() -> malloc.allocate(8, alignment))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("power of two");
+        }
+
+        @Test
+        void throwsOutOfMemoryErrorWhenTheCLibraryHasNoBlockThatLarge() {
+            assertThatThrownBy(() -> malloc.allocate(Long.MAX_VALUE, 1)).isInstanceOf(OutOfMemoryError.class);
+        }
+    }
+
+    @Nested
+    class Reallocate {
+
+        @ParameterizedTest(name = "alignment {0}")
+        @ValueSource(longs = {1, 8, 16, 32, 64, 4096})
+        void growingKeepsTheOldBytes(long alignment) {
+            MemorySegment block = malloc.allocate(40, alignment);
+            fillWithPattern(block);
+            MemorySegment grown = malloc.reallocate(block, 5000, alignment);
+            try {
+                assertThat(grown.byteSize()).isEqualTo(5000);
+                assertThat(grown.address() % alignment).isZero();
+                assertHoldsPattern(grown, 40);
+                assertThat(malloc.liveBytes()).isEqualTo(baselineBytes + 5000);
+                assertThat(malloc.liveBlocks()).isEqualTo(baselineBlocks + 1);
+            } finally {
+                malloc.free(grown);
+            }
+        }
+
+        @ParameterizedTest(name = "alignment {0}")
+        @ValueSource(longs = {1, 8, 16, 32, 64, 4096})
+        void shrinkingKeepsTheBytesThatStillFit(long alignment) {
+            MemorySegment block = malloc.allocate(300, alignment);
+            fillWithPattern(block);
+            MemorySegment shrunk = malloc.reallocate(block, 7, alignment);
+            try {
+                assertThat(shrunk.byteSize()).isEqualTo(7);
+                assertThat(shrunk.address() % alignment).isZero();
+                assertHoldsPattern(shrunk, 7);
+                assertThat(malloc.liveBytes()).isEqualTo(baselineBytes + 7);
+            } finally {
+                malloc.free(shrunk);
+            }
+        }
+
+        @Test
+        void aBlockCanChangeFromSmallToLargeAlignment() {
+            MemorySegment block = malloc.allocate(64, 8);
+            fillWithPattern(block);
+            MemorySegment aligned = malloc.reallocate(block, 128, 256);
+            try {
+                assertThat(aligned.address() % 256).isZero();
+                assertHoldsPattern(aligned, 64);
+            } finally {
+                malloc.free(aligned);
+            }
+        }
+
+        @Test
+        void toZeroBytesLeavesALiveBlockToFree() {
+            MemorySegment block = malloc.allocate(32, 8);
+            MemorySegment empty = malloc.reallocate(block, 0, 8);
+            assertThat(empty.byteSize()).isZero();
+            assertThat(malloc.liveBlocks()).isEqualTo(baselineBlocks + 1);
+            malloc.free(empty);
+        }
+
+        @Test
+        void theOldBlockIsNoLongerLiveAfterItMoved() {
+            MemorySegment block = malloc.allocate(16, 8);
+            MemorySegment moved = malloc.reallocate(block, 1 << 20, 64);
+            try {
+                if (moved.address() != block.address()) {
+                    assertThatThrownBy(() -> malloc.free(block)).isInstanceOf(IllegalArgumentException.class);
+                }
+            } finally {
+                malloc.free(moved);
+            }
+        }
+
+        @Test
+        void throwsIllegalArgumentExceptionForABlockThatIsNotLive() {
+            MemorySegment block = malloc.allocate(16, 8);
+            malloc.free(block);
+            assertThatThrownBy(() -> malloc.reallocate(block, 32, 8))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Not a live block");
+            assertThatThrownBy(() -> malloc.reallocate(MemorySegment.ofArray(new long[2]), 32, 8))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+
+        @Test
+        void throwsIllegalArgumentExceptionForANegativeSizeAndKeepsTheBlock() {
+            MemorySegment block = malloc.allocate(16, 8);
+            try {
+                assertThatThrownBy(() -> malloc.reallocate(block, -1, 8)).isInstanceOf(IllegalArgumentException.class);
+                assertThat(malloc.liveBytes()).isEqualTo(baselineBytes + 16);
+            } finally {
+                malloc.free(block);
+            }
+        }
+
+        @Test
+        void throwsIllegalArgumentExceptionForAnAlignmentThatIsNotAPowerOfTwo() {
+            MemorySegment block = malloc.allocate(16, 8);
+            try {
+                assertThatThrownBy(() -> malloc.reallocate(block, 32, 12)).isInstanceOf(IllegalArgumentException.class);
+            } finally {
+                malloc.free(block);
+            }
+        }
+
+        @Test
+        void throwsOutOfMemoryErrorAndKeepsTheBlockWhenTheCLibraryHasNoRoom() {
+            MemorySegment block = malloc.allocate(16, 8);
+            fillWithPattern(block);
+            try {
+                assertThatThrownBy(() -> malloc.reallocate(block, Long.MAX_VALUE, 8)).isInstanceOf(OutOfMemoryError.class);
+                assertThatThrownBy(() -> malloc.reallocate(block, Long.MAX_VALUE / 2, 64)).isInstanceOf(OutOfMemoryError.class);
+                assertHoldsPattern(block, 16);
+                assertThat(malloc.liveBytes()).isEqualTo(baselineBytes + 16);
+            } finally {
+                malloc.free(block);
+            }
+        }
+
+        @Test
+        void throwsNullPointerExceptionForANullSegment() {
+            assertThatThrownBy(() -> malloc.reallocate(null, 8, 8)).isInstanceOf(NullPointerException.class);
+        }
+    }
+
+    @Nested
+    class Free {
+
+        @Test
+        void freeOfNullIsIgnoredAsInC() {
+            malloc.free(MemorySegment.NULL);
+            assertThat(malloc.liveBlocks()).isEqualTo(baselineBlocks);
+        }
+
+        @Test
+        void aDoubleFreeGetsIllegalArgumentExceptionInsteadOfACrash() {
+            MemorySegment block = malloc.allocate(24, 8);
+            malloc.free(block);
+            assertThatThrownBy(() -> malloc.free(block))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already freed");
+        }
+
+        @Test
+        void aHeapSegmentGetsIllegalArgumentException() {
+            assertThatThrownBy(() -> malloc.free(MemorySegment.ofArray(new byte[16])))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("heap");
+        }
+
+        @Test
+        void anArenaSegmentGetsIllegalArgumentException() {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment foreign = arena.allocate(64);
+                assertThatThrownBy(() -> malloc.free(foreign)).isInstanceOf(IllegalArgumentException.class);
+            }
+        }
+
+        @Test
+        void aSliceInsideABlockGetsIllegalArgumentExceptionAndTheBlockStaysLive() {
+            MemorySegment block = malloc.allocate(64, 8);
+            try {
+                assertThatThrownBy(() -> malloc.free(block.asSlice(8, 16))).isInstanceOf(IllegalArgumentException.class);
+                assertThat(malloc.liveBytes()).isEqualTo(baselineBytes + 64);
+            } finally {
+                malloc.free(block);
+            }
+        }
+
+        @Test
+        void throwsNullPointerExceptionForANullSegment() {
+            assertThatThrownBy(() -> malloc.free(null)).isInstanceOf(NullPointerException.class);
+        }
+    }
+
+    @Nested
+    class FromSeveralThreads {
+
+        @Test
+        void concurrentAllocateAndFreeKeepLiveBytesExact() throws Exception {
+            int threads = 4;
+            long seed = new Random().nextLong();
+            CyclicBarrier allHoldTheirBlocks = new CyclicBarrier(threads + 1);
+            CyclicBarrier checked = new CyclicBarrier(threads + 1);
+            List<Callable<Long>> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                Random random = new Random(seed + t);
+                workers.add(() -> {
+                    List<MemorySegment> mine = new ArrayList<>();
+                    long held = 0;
+                    for (int i = 0; i < 2_000; i++) {
+                        if (!mine.isEmpty() && random.nextInt(3) == 0) {
+                            MemorySegment block = mine.remove(random.nextInt(mine.size()));
+                            held -= block.byteSize();
+                            malloc.free(block);
+                        } else {
+                            MemorySegment block = malloc.allocate(random.nextInt(512), 1L << random.nextInt(8));
+                            held += block.byteSize();
+                            mine.add(block);
+                        }
+                    }
+                    allHoldTheirBlocks.await();
+                    checked.await();       // the main thread has read liveBytes
+                    mine.forEach(malloc::free);
+                    return held;
+                });
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<Long>> results = workers.stream().map(pool::submit).toList();
+                allHoldTheirBlocks.await(1, TimeUnit.MINUTES);
+                long liveWhileHeld = malloc.liveBytes();
+                checked.await(1, TimeUnit.MINUTES);
+                long held = 0;
+                for (Future<Long> result : results) {
+                    held += result.get();
+                }
+                assertThat(liveWhileHeld).as("seed %d", seed).isEqualTo(baselineBytes + held);
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(malloc.liveBytes()).as("seed %d", seed).isEqualTo(baselineBytes);
+            assertThat(malloc.liveBlocks()).as("seed %d", seed).isEqualTo(baselineBlocks);
+        }
+    }
+}
