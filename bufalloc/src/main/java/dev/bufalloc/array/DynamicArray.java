@@ -339,8 +339,15 @@ public final class DynamicArray implements AutoCloseable {
                     + elementSize + "-byte elements");
         }
         long count = bytes / elementSize;
-        ensureCapacity(Math.addExact(size, count));
-        MemorySegment.copy(elements, 0, data, size * elementSize, bytes);
+        if (count == 0) {
+            return;
+        }
+        // The elements may be this array's own: find them again after growing, which may move them.
+        long ownOffset = data != null && data.asOverlappingSlice(elements).isPresent()
+                ? elements.address() - data.address() : -1;   // overlapping: the same memory
+        ensureCapacity(addCapacity(size, count));
+        MemorySegment source = ownOffset >= 0 ? data.asSlice(ownOffset, bytes) : elements;
+        MemorySegment.copy(source, 0, data, size * elementSize, bytes);
         size += count;
     }
 
@@ -401,7 +408,7 @@ public final class DynamicArray implements AutoCloseable {
      * @throws IllegalArgumentException if elements are not addresses, or {@code value} is a heap segment
      */
     public void pushAddress(MemorySegment value) {
-        Checks.requireSegment(value);
+        checkAddress(value);
         long index = nextSlot(MemorySegment.class);
         data.setAtIndex(ADDRESS_UNALIGNED, index, value);
     }
@@ -493,7 +500,7 @@ public final class DynamicArray implements AutoCloseable {
 
     /** @param index the element @param value the segment whose address to store @throws IndexOutOfBoundsException if out of {@code [0, size())} */
     public void setAddress(long index, MemorySegment value) {
-        Checks.requireSegment(value);
+        checkAddress(value);
         data.set(ADDRESS_UNALIGNED, offsetOf(index, MemorySegment.class), value);
     }
 
@@ -552,6 +559,12 @@ public final class DynamicArray implements AutoCloseable {
         }
     }
 
+    private static void checkAddress(MemorySegment value) {
+        if (!Checks.requireSegment(value).isNative()) {
+            throw new IllegalArgumentException("A heap segment has no address to store: " + Checks.describe(value));
+        }
+    }
+
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("The array is closed");
@@ -561,18 +574,29 @@ public final class DynamicArray implements AutoCloseable {
     /** Grows by Biscuit's policy so that {@code needed} elements fit. */
     private void ensureCapacity(long needed) {
         if (needed > capacity) {
-            growTo(capacity == 0 ? Math.max(FIRST_CAPACITY, needed) : Math.multiplyExact(needed, 2L));
+            growTo(capacity == 0 ? Math.max(FIRST_CAPACITY, needed) : addCapacity(needed, needed));
         }
     }
 
-    private void growTo(long newCapacity) {
-        long bytes;
-        try {
-            bytes = Math.multiplyExact(newCapacity, elementSize);
-        } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("A capacity of " + newCapacity + " elements of " + elementSize
-                    + " bytes overflows a long");
+    /** {@code a + b} elements, or IllegalArgumentException if that overflows. */
+    private long addCapacity(long a, long b) {
+        long sum = a + b;
+        if (sum < 0) {
+            throw overflow(a + " + " + b);
         }
+        return sum;
+    }
+
+    private IllegalArgumentException overflow(String elements) {
+        return new IllegalArgumentException("A capacity of " + elements + " elements of " + elementSize
+                + " bytes overflows a long");
+    }
+
+    private void growTo(long newCapacity) {
+        if (newCapacity > Long.MAX_VALUE / elementSize) {
+            throw overflow(Long.toString(newCapacity));
+        }
+        long bytes = newCapacity * elementSize;
         long alignment = elementLayout.byteAlignment();
         data = data == null ? allocator.allocate(bytes, alignment) : allocator.reallocate(data, bytes, alignment);
         capacity = newCapacity;

@@ -83,8 +83,15 @@ public final class MallocAllocator implements Allocator {
         boolean inPlaceAlignment = byteAlignment <= LibC.MALLOC_ALIGNMENT
                 && segment.address() % LibC.MALLOC_ALIGNMENT == 0;
         if (inPlaceAlignment) {
-            MemorySegment moved = LibC.reallocate(segment, newByteSize);
+            // Forget the old address before C may free it: another thread's malloc may get it at once.
             untrack(segment.address(), oldSize);
+            MemorySegment moved;
+            try {
+                moved = LibC.reallocate(segment, newByteSize);
+            } catch (OutOfMemoryError e) {
+                track(segment);   // realloc failed: the old block is still ours
+                throw e;
+            }
             return track(moved);
         }
         MemorySegment moved = track(LibC.allocate(newByteSize, byteAlignment));
@@ -142,18 +149,18 @@ public final class MallocAllocator implements Allocator {
     }
 
     private void untrack(long address, long size) {
-        if (live.remove(address, size)) {
-            liveBytes.add(-size);
-        } else {
-            throw new IllegalStateException("Block at 0x" + Long.toHexString(address) + " was freed concurrently");
+        if (!live.remove(address, size)) {
+            throw new IllegalArgumentException("Block at 0x" + Long.toHexString(address)
+                    + " was freed or reallocated concurrently by another thread");
         }
+        liveBytes.add(-size);
     }
 
     private long sizeOf(MemorySegment segment) {
         Long size = segment.isNative() ? live.get(segment.address()) : null;
-        if (size == null) {
+        if (size == null || size != segment.byteSize()) {
             throw new IllegalArgumentException("Not a live block of the malloc allocator: "
-                    + Checks.describe(segment) + " (already freed, or allocated elsewhere)");
+                    + Checks.describe(segment) + " (already freed, a slice of a block, or allocated elsewhere)");
         }
         return size;
     }
