@@ -24,7 +24,7 @@ final class FrameArena implements Arena {
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         MemorySegment block = frame.allocate(byteSize, byteAlignment);
-        return block.isNative() ? LibC.withScope(block, scope) : block;
+        return block.isNative() ? LibC.withScope(block, scope, null) : block;
     }
 
     @Override

@@ -92,10 +92,12 @@ public final class LibC {
      *
      * @param segment a native segment
      * @param scope the arena whose scope the result gets
+     * @param keepAlive what must stay reachable while the scope is (the memory's owner, e.g. an
+     *        automatic arena's segment), or null
      * @return a view of the same memory, alive while {@code scope} is
      */
-    public static MemorySegment withScope(MemorySegment segment, java.lang.foreign.Arena scope) {
-        return segment.reinterpret(scope, null);
+    public static MemorySegment withScope(MemorySegment segment, java.lang.foreign.Arena scope, Object keepAlive) {
+        return segment.reinterpret(scope, keepAlive == null ? null : _ -> java.lang.ref.Reference.reachabilityFence(keepAlive));
     }
 
     /**
