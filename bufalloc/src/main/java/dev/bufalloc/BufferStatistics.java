@@ -4,9 +4,14 @@ package dev.bufalloc;
  * A snapshot of a {@link BufferAllocator}'s numbers: how full it is, how big its buffer should
  * have been, and what went to the fallback.
  *
- * <p>To size a buffer, run a representative workload and read {@link #peakDemand()}: a buffer of
- * that many bytes would have served it with no fallback (plus up to {@code alignment - 1} bytes of
- * padding for each fallback request, which the fallback does not report).
+ * <p>To size a buffer, run a representative workload and read {@link #peakDemand()}: the most bytes
+ * the workload needed at once, buffer and fallback together. It is an estimate, not a bound: it
+ * does not count the alignment padding of fallback requests, and in a bigger buffer a block that
+ * grows by moving (a dynamic array that is not the most recent block) leaves a hole behind it that
+ * the fallback did not have. Round it up for slack, rerun the workload with the new size and check
+ * that {@link #fallbackCount()} stays 0.
+ *
+ * <p>A record: a plain value, safe to pass between threads.
  *
  * {@snippet :
  * try (BufferAllocator scratch = BufferAllocator.of(Arena.global().allocate(4096))) {
@@ -16,7 +21,8 @@ package dev.bufalloc;
  *     }
  *     BufferStatistics s = scratch.statistics();
  *     if (s.fallbackCount() > 0) {
- *         System.out.println("buffer too small: make it " + s.peakDemand() + " bytes");
+ *         long suggested = Long.highestOneBit(s.peakDemand()) << 1;   // a power of two above the peak
+ *         System.out.println("buffer too small: try " + suggested + " bytes");
  *     }
  * }
  * }

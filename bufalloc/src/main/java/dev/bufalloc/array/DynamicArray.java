@@ -142,27 +142,47 @@ public final class DynamicArray implements AutoCloseable {
 
     // ---- size and memory ----------------------------------------------------------------------
 
-    /** @return the number of elements */
+    /**
+     * Returns the number of elements; 0 once the array is closed.
+     *
+     * @return the number of elements
+     */
     public long size() {
         return size;
     }
 
-    /** @return whether the array has no elements */
+    /**
+     * Returns whether the array has no elements; true once the array is closed.
+     *
+     * @return whether the array has no elements
+     */
     public boolean isEmpty() {
         return size == 0;
     }
 
-    /** @return the number of elements the array holds before it must grow */
+    /**
+     * Returns the number of elements the array holds before it must grow; 0 once the array is closed.
+     *
+     * @return the number of elements the array holds before it must grow
+     */
     public long capacity() {
         return capacity;
     }
 
-    /** @return the layout of one element */
+    /**
+     * Returns the layout of one element.
+     *
+     * @return the layout of one element
+     */
     public MemoryLayout elementLayout() {
         return elementLayout;
     }
 
-    /** @return the allocator the array's memory comes from */
+    /**
+     * Returns the allocator the array's memory comes from, and goes back to on {@link #close()}.
+     *
+     * @return the allocator the array's memory comes from
+     */
     public Allocator allocator() {
         return allocator;
     }
@@ -353,49 +373,105 @@ public final class DynamicArray implements AutoCloseable {
 
     // ---- typed elements (value layouts in native byte order) ----------------------------------
 
-    /** Adds {@code value}. @param value the element @throws IllegalArgumentException if elements are not {@code byte}s */
+    /**
+     * Adds {@code value} at the end, growing the array by the growth policy if it is full.
+     *
+     * @param value the element
+     * @throws IllegalArgumentException if the elements are not native-order {@code byte}s
+     * @throws IllegalStateException if the array is closed
+     * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
+     */
     public void push(byte value) {
         long index = nextSlot(byte.class);
         data.set(JAVA_BYTE, index, value);
     }
 
-    /** Adds {@code value}. @param value the element @throws IllegalArgumentException if elements are not {@code short}s */
+    /**
+     * Adds {@code value} at the end, growing the array by the growth policy if it is full.
+     *
+     * @param value the element
+     * @throws IllegalArgumentException if the elements are not native-order {@code short}s
+     * @throws IllegalStateException if the array is closed
+     * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
+     */
     public void push(short value) {
         long index = nextSlot(short.class);
         data.setAtIndex(JAVA_SHORT_UNALIGNED, index, value);
     }
 
-    /** Adds {@code value}. @param value the element @throws IllegalArgumentException if elements are not {@code char}s */
+    /**
+     * Adds {@code value} at the end, growing the array by the growth policy if it is full.
+     *
+     * @param value the element
+     * @throws IllegalArgumentException if the elements are not native-order {@code char}s
+     * @throws IllegalStateException if the array is closed
+     * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
+     */
     public void push(char value) {
         long index = nextSlot(char.class);
         data.setAtIndex(JAVA_CHAR_UNALIGNED, index, value);
     }
 
-    /** Adds {@code value}. @param value the element @throws IllegalArgumentException if elements are not {@code int}s */
+    /**
+     * Adds {@code value} at the end, growing the array by the growth policy if it is full.
+     *
+     * @param value the element
+     * @throws IllegalArgumentException if the elements are not native-order {@code int}s
+     * @throws IllegalStateException if the array is closed
+     * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
+     */
     public void push(int value) {
         long index = nextSlot(int.class);
         data.setAtIndex(JAVA_INT_UNALIGNED, index, value);
     }
 
-    /** Adds {@code value}. @param value the element @throws IllegalArgumentException if elements are not {@code long}s */
+    /**
+     * Adds {@code value} at the end, growing the array by the growth policy if it is full.
+     *
+     * @param value the element
+     * @throws IllegalArgumentException if the elements are not native-order {@code long}s
+     * @throws IllegalStateException if the array is closed
+     * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
+     */
     public void push(long value) {
         long index = nextSlot(long.class);
         data.setAtIndex(JAVA_LONG_UNALIGNED, index, value);
     }
 
-    /** Adds {@code value}. @param value the element @throws IllegalArgumentException if elements are not {@code float}s */
+    /**
+     * Adds {@code value} at the end, growing the array by the growth policy if it is full.
+     *
+     * @param value the element
+     * @throws IllegalArgumentException if the elements are not native-order {@code float}s
+     * @throws IllegalStateException if the array is closed
+     * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
+     */
     public void push(float value) {
         long index = nextSlot(float.class);
         data.setAtIndex(JAVA_FLOAT_UNALIGNED, index, value);
     }
 
-    /** Adds {@code value}. @param value the element @throws IllegalArgumentException if elements are not {@code double}s */
+    /**
+     * Adds {@code value} at the end, growing the array by the growth policy if it is full.
+     *
+     * @param value the element
+     * @throws IllegalArgumentException if the elements are not native-order {@code double}s
+     * @throws IllegalStateException if the array is closed
+     * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
+     */
     public void push(double value) {
         long index = nextSlot(double.class);
         data.setAtIndex(JAVA_DOUBLE_UNALIGNED, index, value);
     }
 
-    /** Adds {@code value}. @param value the element @throws IllegalArgumentException if elements are not {@code boolean}s */
+    /**
+     * Adds {@code value} at the end, growing the array by the growth policy if it is full.
+     *
+     * @param value the element
+     * @throws IllegalArgumentException if the elements are not native-order {@code boolean}s
+     * @throws IllegalStateException if the array is closed
+     * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
+     */
     public void push(boolean value) {
         long index = nextSlot(boolean.class);
         data.set(JAVA_BOOLEAN, index, value);
@@ -413,92 +489,238 @@ public final class DynamicArray implements AutoCloseable {
         data.setAtIndex(ADDRESS_UNALIGNED, index, value);
     }
 
-    /** @param index the element @return the element @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Returns the {@code byte} at {@code index}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @return the element
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not native-order {@code byte}s
+     * @throws IllegalStateException if the array is closed
+     */
     public byte getByte(long index) {
         return data.get(JAVA_BYTE, offsetOf(index, byte.class));
     }
 
-    /** @param index the element @return the element @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Returns the {@code short} at {@code index}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @return the element
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not native-order {@code short}s
+     * @throws IllegalStateException if the array is closed
+     */
     public short getShort(long index) {
         return data.get(JAVA_SHORT_UNALIGNED, offsetOf(index, short.class));
     }
 
-    /** @param index the element @return the element @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Returns the {@code char} at {@code index}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @return the element
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not native-order {@code char}s
+     * @throws IllegalStateException if the array is closed
+     */
     public char getChar(long index) {
         return data.get(JAVA_CHAR_UNALIGNED, offsetOf(index, char.class));
     }
 
-    /** @param index the element @return the element @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Returns the {@code int} at {@code index}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @return the element
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not native-order {@code int}s
+     * @throws IllegalStateException if the array is closed
+     */
     public int getInt(long index) {
         return data.get(JAVA_INT_UNALIGNED, offsetOf(index, int.class));
     }
 
-    /** @param index the element @return the element @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Returns the {@code long} at {@code index}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @return the element
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not native-order {@code long}s
+     * @throws IllegalStateException if the array is closed
+     */
     public long getLong(long index) {
         return data.get(JAVA_LONG_UNALIGNED, offsetOf(index, long.class));
     }
 
-    /** @param index the element @return the element @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Returns the {@code float} at {@code index}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @return the element
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not native-order {@code float}s
+     * @throws IllegalStateException if the array is closed
+     */
     public float getFloat(long index) {
         return data.get(JAVA_FLOAT_UNALIGNED, offsetOf(index, float.class));
     }
 
-    /** @param index the element @return the element @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Returns the {@code double} at {@code index}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @return the element
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not native-order {@code double}s
+     * @throws IllegalStateException if the array is closed
+     */
     public double getDouble(long index) {
         return data.get(JAVA_DOUBLE_UNALIGNED, offsetOf(index, double.class));
     }
 
-    /** @param index the element @return the element @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Returns the {@code boolean} at {@code index}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @return the element
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not native-order {@code boolean}s
+     * @throws IllegalStateException if the array is closed
+     */
     public boolean getBoolean(long index) {
         return data.get(JAVA_BOOLEAN, offsetOf(index, boolean.class));
     }
 
-    /** @param index the element @return the element, a zero-length native segment @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Returns the address at {@code index}. The segment has length zero: to read what it points to,
+     * {@link MemorySegment#reinterpret(long) reinterpret} it (a restricted method).
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @return the element, a zero-length native segment
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not addresses
+     * @throws IllegalStateException if the array is closed
+     */
     public MemorySegment getAddress(long index) {
         return data.get(ADDRESS_UNALIGNED, offsetOf(index, MemorySegment.class));
     }
 
-    /** @param index the element @param value the new value @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Replaces the element at {@code index} with {@code value}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @param value the new value
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not native-order {@code byte}s
+     * @throws IllegalStateException if the array is closed
+     */
     public void set(long index, byte value) {
         data.set(JAVA_BYTE, offsetOf(index, byte.class), value);
     }
 
-    /** @param index the element @param value the new value @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Replaces the element at {@code index} with {@code value}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @param value the new value
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not native-order {@code short}s
+     * @throws IllegalStateException if the array is closed
+     */
     public void set(long index, short value) {
         data.set(JAVA_SHORT_UNALIGNED, offsetOf(index, short.class), value);
     }
 
-    /** @param index the element @param value the new value @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Replaces the element at {@code index} with {@code value}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @param value the new value
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not native-order {@code char}s
+     * @throws IllegalStateException if the array is closed
+     */
     public void set(long index, char value) {
         data.set(JAVA_CHAR_UNALIGNED, offsetOf(index, char.class), value);
     }
 
-    /** @param index the element @param value the new value @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Replaces the element at {@code index} with {@code value}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @param value the new value
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not native-order {@code int}s
+     * @throws IllegalStateException if the array is closed
+     */
     public void set(long index, int value) {
         data.set(JAVA_INT_UNALIGNED, offsetOf(index, int.class), value);
     }
 
-    /** @param index the element @param value the new value @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Replaces the element at {@code index} with {@code value}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @param value the new value
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not native-order {@code long}s
+     * @throws IllegalStateException if the array is closed
+     */
     public void set(long index, long value) {
         data.set(JAVA_LONG_UNALIGNED, offsetOf(index, long.class), value);
     }
 
-    /** @param index the element @param value the new value @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Replaces the element at {@code index} with {@code value}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @param value the new value
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not native-order {@code float}s
+     * @throws IllegalStateException if the array is closed
+     */
     public void set(long index, float value) {
         data.set(JAVA_FLOAT_UNALIGNED, offsetOf(index, float.class), value);
     }
 
-    /** @param index the element @param value the new value @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Replaces the element at {@code index} with {@code value}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @param value the new value
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not native-order {@code double}s
+     * @throws IllegalStateException if the array is closed
+     */
     public void set(long index, double value) {
         data.set(JAVA_DOUBLE_UNALIGNED, offsetOf(index, double.class), value);
     }
 
-    /** @param index the element @param value the new value @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Replaces the element at {@code index} with {@code value}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @param value the new value
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not native-order {@code boolean}s
+     * @throws IllegalStateException if the array is closed
+     */
     public void set(long index, boolean value) {
         data.set(JAVA_BOOLEAN, offsetOf(index, boolean.class), value);
     }
 
-    /** @param index the element @param value the segment whose address to store @throws IndexOutOfBoundsException if out of {@code [0, size())} */
+    /**
+     * Replaces the element at {@code index} with the address of {@code value}.
+     *
+     * @param index the element's index, in {@code [0, size())}
+     * @param value the segment whose address to store: a native segment
+     * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, size())}
+     * @throws IllegalArgumentException if the elements are not addresses, or {@code value} is a heap segment
+     * @throws NullPointerException if {@code value} is null
+     * @throws IllegalStateException if the array is closed
+     */
     public void setAddress(long index, MemorySegment value) {
         checkAddress(value);
         data.set(ADDRESS_UNALIGNED, offsetOf(index, MemorySegment.class), value);

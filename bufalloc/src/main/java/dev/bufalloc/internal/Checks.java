@@ -11,12 +11,23 @@ public final class Checks {
 
     private Checks() {}
 
-    /** Returns whether {@code value} is a positive power of two. */
+    /**
+     * Returns whether {@code value} is a positive power of two.
+     *
+     * @param value any number
+     * @return whether {@code value} is 1, 2, 4, ...
+     */
     public static boolean isPowerOfTwo(long value) {
         return value > 0 && (value & (value - 1)) == 0;
     }
 
-    /** Rounds {@code value} up to a multiple of {@code alignment}, a power of two. */
+    /**
+     * Rounds {@code value} up to a multiple of {@code alignment}.
+     *
+     * @param value a non-negative number small enough not to overflow when rounded
+     * @param alignment a power of two
+     * @return the least multiple of {@code alignment} that is {@code >= value}
+     */
     public static long alignUp(long value, long alignment) {
         return (value + alignment - 1) & -alignment;
     }
@@ -24,6 +35,8 @@ public final class Checks {
     /**
      * Checks a request's size and alignment as {@code SegmentAllocator} does.
      *
+     * @param byteSize the requested size, in bytes
+     * @param byteAlignment the requested alignment, in bytes
      * @throws IllegalArgumentException if {@code byteSize < 0} or {@code byteAlignment} is not a
      *         power of two
      */
@@ -34,7 +47,12 @@ public final class Checks {
         checkAlignment(byteAlignment);
     }
 
-    /** @throws IllegalArgumentException if {@code byteAlignment} is not a power of two */
+    /**
+     * Checks an alignment as {@code SegmentAllocator} does.
+     *
+     * @param byteAlignment the requested alignment, in bytes
+     * @throws IllegalArgumentException if {@code byteAlignment} is not a power of two
+     */
     public static void checkAlignment(long byteAlignment) {
         if (!isPowerOfTwo(byteAlignment)) {
             throw new IllegalArgumentException(
@@ -42,12 +60,23 @@ public final class Checks {
         }
     }
 
-    /** @throws NullPointerException naming the parameter, if {@code segment} is null */
+    /**
+     * Checks that a segment argument is not null.
+     *
+     * @param segment the argument
+     * @return {@code segment}
+     * @throws NullPointerException naming the parameter, if {@code segment} is null
+     */
     public static MemorySegment requireSegment(MemorySegment segment) {
         return Objects.requireNonNull(segment, "segment");
     }
 
-    /** Describes a segment for an exception message: where it is and how big. */
+    /**
+     * Describes a segment for an exception message: where it is and how big.
+     *
+     * @param segment any segment
+     * @return e.g. {@code [native 0x7f001000, 64 bytes]} or {@code [heap byte[] offset 0, 64 bytes]}
+     */
     public static String describe(MemorySegment segment) {
         String where = segment.isNative()
                 ? "native 0x" + Long.toHexString(segment.address())

@@ -64,6 +64,8 @@ public final class LibC {
     /**
      * {@code realloc(block, size)}: only for alignments up to {@link #MALLOC_ALIGNMENT}.
      *
+     * @param block a live block of the C library's allocator
+     * @param size the new size, in bytes, {@code >= 0}
      * @return the block with its new size; {@code block} must not be used again
      * @throws OutOfMemoryError if the C library returns {@code NULL}; {@code block} is then unchanged
      */
@@ -77,7 +79,11 @@ public final class LibC {
         return sized(moved, size);
     }
 
-    /** {@code free(block)}. */
+    /**
+     * {@code free(block)}.
+     *
+     * @param block a live block of the C library's allocator, or {@code NULL}
+     */
     public static void free(MemorySegment block) {
         try {
             FREE.invokeExact(block);

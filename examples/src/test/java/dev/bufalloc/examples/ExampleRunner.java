@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 final class ExampleRunner {
 
     interface Main {
-        void main(String[] args) throws Exception;
+        void main(String[] args) throws Throwable;
     }
 
     private ExampleRunner() {}
@@ -19,7 +19,7 @@ final class ExampleRunner {
         try (PrintStream capture = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
             System.setOut(capture);
             main.main(args);
-        } catch (Exception e) {
+        } catch (Throwable e) {
             throw new AssertionError("The example failed", e);
         } finally {
             System.setOut(original);
