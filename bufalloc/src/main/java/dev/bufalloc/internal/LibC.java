@@ -16,6 +16,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
  * <p>Every method takes sizes already checked; none of them checks for misuse (double free,
  * foreign pointers): the allocator classes above it do.
  */
+@SuppressWarnings("restricted")   // the one class allowed restricted calls: the build fails on any other
 public final class LibC {
 
     /** What {@code malloc} and {@code realloc} align to: {@code alignof(max_align_t)} on 64-bit Linux, macOS and Windows. */
