@@ -28,20 +28,29 @@ class BufferAllocatorModelTest {
 
     /** The kinds of buffer and fallback the model runs over. */
     enum Setup {
-        NATIVE_WITH_FALLBACK(true, 0, true),
-        NATIVE_WITHOUT_FALLBACK(true, 0, false),
-        HEAP_LONGS_WITH_FALLBACK(false, 8, true),
-        HEAP_BYTES_WITH_FALLBACK(false, 1, true),
-        HEAP_LONGS_WITHOUT_FALLBACK(false, 8, false);
+        NATIVE_WITH_FALLBACK(true, 0, true, false),
+        NATIVE_WITHOUT_FALLBACK(true, 0, false, false),
+        HEAP_LONGS_WITH_FALLBACK(false, 8, true, false),
+        HEAP_BYTES_WITH_FALLBACK(false, 1, true, false),
+        HEAP_LONGS_WITHOUT_FALLBACK(false, 8, false, false),
+        NATIVE_CHECKED(true, 0, true, true),
+        HEAP_LONGS_CHECKED(false, 8, true, true);
 
         final boolean nativeBuffer;
         final int heapElementSize;
         final boolean withFallback;
+        final boolean checked;
 
-        Setup(boolean nativeBuffer, int heapElementSize, boolean withFallback) {
+        Setup(boolean nativeBuffer, int heapElementSize, boolean withFallback, boolean checked) {
             this.nativeBuffer = nativeBuffer;
             this.heapElementSize = heapElementSize;
             this.withFallback = withFallback;
+            this.checked = checked;
+        }
+
+        BufferAllocator allocator(MemorySegment buffer, Allocator fallback) {
+            return checked ? BufferAllocator.ofChecked(buffer, fallback)
+                    : withFallback ? BufferAllocator.of(buffer, fallback) : BufferAllocator.withoutFallback(buffer);
         }
 
         long alignmentLimit() {
@@ -121,7 +130,7 @@ class BufferAllocatorModelTest {
             this.capacity = 1 + random.nextInt(random.nextBoolean() ? 64 : 4096);
             this.buffer = setup.buffer(arena, capacity);
             this.base = buffer.address();
-            this.allocator = setup.withFallback ? BufferAllocator.of(buffer, fallback) : BufferAllocator.withoutFallback(buffer);
+            this.allocator = setup.allocator(buffer, fallback);
         }
 
         long run() {
