@@ -60,9 +60,6 @@ import java.util.Objects;
  */
 public final class BufferAllocator implements Allocator, AutoCloseable {
 
-    /** The largest alignment asked of a native buffer: keeps the alignment arithmetic from overflowing. */
-    private static final long NATIVE_ALIGNMENT_LIMIT = 1L << 62;
-
     // Invariant: 0 <= used <= capacity; every live block lies in buffer[0, used) or is in fallbackBlocks.
     private MemorySegment buffer;              // in checked mode: seen through the current generation's scope
     private final long base;
@@ -88,25 +85,12 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     private long resets;
 
     private BufferAllocator(MemorySegment buffer, Allocator fallback, boolean checked) {
-        Objects.requireNonNull(buffer, "buffer");
-        if (buffer.byteSize() == 0) {
-            throw new IllegalArgumentException("The buffer is empty: it must hold at least one byte");
-        }
-        if (buffer.isReadOnly()) {
-            throw new IllegalArgumentException("The buffer is read-only: " + Checks.describe(buffer));
-        }
-        if (!buffer.scope().isAlive()) {
-            throw new IllegalArgumentException("The buffer's arena is closed: " + Checks.describe(buffer));
-        }
-        if (!buffer.isAccessibleBy(Thread.currentThread())) {
-            throw new IllegalArgumentException("The buffer is confined to another thread than "
-                    + Thread.currentThread() + ": make the allocator on the buffer's thread");
-        }
+        Buffers.check(buffer);
         this.checked = checked ? new CheckedMode(buffer) : null;
         this.buffer = checked ? this.checked.newGeneration() : buffer;
         this.base = buffer.address();
         this.capacity = buffer.byteSize();
-        this.alignmentLimit = buffer.isNative() ? NATIVE_ALIGNMENT_LIMIT : buffer.maxByteAlignment();
+        this.alignmentLimit = Buffers.alignmentLimit(buffer);
         this.heapArray = buffer.heapBase().orElse(null);
         this.fallback = fallback;
         this.owner = Thread.currentThread();
@@ -235,7 +219,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
             throw ownerFailure();
         }
         long start = ((base + used + byteAlignment - 1) & -byteAlignment) - base;
-        if (byteSize >= 0 && byteSize <= capacity - start && validAlignment(byteAlignment)) {
+        if (byteSize >= 0 && byteSize <= capacity - start && Buffers.validAlignment(byteAlignment, alignmentLimit)) {
             used = start + byteSize;
             return buffer.asSlice(start, byteSize);
         }
@@ -246,9 +230,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     private MemorySegment allocateElsewhere(long byteSize, long byteAlignment) {
         checkRequest(byteSize, byteAlignment);
         if (fallback == null) {
-            throw new IndexOutOfBoundsException("The buffer is full: asked " + byteSize + " bytes aligned to "
-                    + byteAlignment + ", " + (capacity - used) + " of " + capacity
-                    + " bytes left, and this allocator has no fallback");
+            throw Buffers.full(byteSize, byteAlignment, used, capacity);
         }
         MemorySegment block = fallback.allocate(byteSize, byteAlignment);
         fallbackBlocks.add(block);
@@ -503,17 +485,8 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
 
     // ---- slow-path helpers -------------------------------------------------------------------
 
-    private boolean validAlignment(long byteAlignment) {
-        return byteAlignment > 0 && (byteAlignment & (byteAlignment - 1)) == 0 && byteAlignment <= alignmentLimit;
-    }
-
     private void checkRequest(long byteSize, long byteAlignment) {
-        Checks.checkSizeAndAlignment(byteSize, byteAlignment);
-        if (byteAlignment > alignmentLimit) {
-            throw new IllegalArgumentException("Invalid alignment: " + byteAlignment + " (this heap buffer, "
-                    + Checks.describe(buffer) + ", aligns to at most " + alignmentLimit
-                    + " bytes: use a long[] or a native buffer)");
-        }
+        Buffers.checkRequest(byteSize, byteAlignment, alignmentLimit, buffer);
     }
 
     private void checkOwner() {
@@ -530,9 +503,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
 
     /** Returns where {@code segment} starts in the buffer, or -1 if it is not inside the buffer. */
     private long bufferOffset(MemorySegment segment) {
-        boolean sameMemory = segment.isNative() ? heapArray == null : segment.heapBase().orElse(null) == heapArray;
-        long offset = segment.address() - base;
-        return sameMemory && offset >= 0 && offset <= capacity && segment.byteSize() <= capacity - offset ? offset : -1;
+        return Buffers.offsetIn(segment, heapArray, base, capacity);
     }
 
     /**
@@ -543,10 +514,8 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      */
     private long liveBufferOffset(MemorySegment segment) {
         long offset = bufferOffset(segment);
-        // An empty block has no bytes that could be handed out again: it is never stale.
-        if (offset >= 0 && segment.byteSize() > 0 && segment.byteSize() > used - offset) {
-            throw new IllegalArgumentException("Not a live block of this allocator: " + Checks.describe(segment)
-                    + " lies in its buffer beyond the " + used + " bytes in use (freed, or from before a reset)");
+        if (offset >= 0 && Buffers.isStale(segment, offset, used)) {
+            throw Buffers.notLiveInBuffer(segment, used);
         }
         return offset;
     }
@@ -554,9 +523,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     private int liveFallbackIndex(MemorySegment segment) {
         int index = fallbackBlocks.indexOf(segment);
         if (index < 0) {
-            throw new IllegalArgumentException("Not a live block of this allocator: " + Checks.describe(segment)
-                    + " is neither in its buffer nor a live fallback block (freed, released by reset, or"
-                    + " from another allocator)");
+            throw Buffers.notLive(segment);
         }
         return index;
     }
