@@ -34,6 +34,7 @@ public final class CountingAllocator implements Allocator {
     /** Blocks handed out and not given back, oldest first; compared with {@code equals}, as allocators do. */
     private final List<MemorySegment> outstanding = new ArrayList<>();
     private final long[] callsByKind = new long[Call.values().length];
+    private final List<Call> log = new ArrayList<>();
     private long calls;
     private long outstandingBytes;
     /** 1-based index in calls() -> what that call throws. */
@@ -95,6 +96,11 @@ public final class CountingAllocator implements Allocator {
         return callsByKind[kind.ordinal()];
     }
 
+    /** @return the kind of every call made, in order: call k is at index k - 1 */
+    public List<Call> log() {
+        return List.copyOf(log);
+    }
+
     /** @return blocks handed out and not given back */
     public long outstandingBlocks() {
         return outstanding.size();
@@ -132,6 +138,7 @@ public final class CountingAllocator implements Allocator {
     private void count(Call kind) {
         calls++;
         callsByKind[kind.ordinal()]++;
+        log.add(kind);
         Supplier<? extends Throwable> failure = failures.remove(calls);
         if (failure != null) {
             lastInjected = failure.get();
