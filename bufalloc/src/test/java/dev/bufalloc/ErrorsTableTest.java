@@ -110,24 +110,24 @@ class ErrorsTableTest {
 
         // ---- BufferAllocator: allocate ----
         row("BA-20", "BufferAllocator.allocate(long, long)", "byteSize -1",
-                f -> () -> f.nativeBuffer().allocate(-1, 1));
+                f -> () -> f.nativeBuffer.allocate(-1, 1));
         for (int i = 0; i < badAlignments.length; i++) {
             long alignment = badAlignmentValues[i];
             row("BA-2" + (i + 1), "BufferAllocator.allocate(long, long)", "byteAlignment " + badAlignments[i],
-                    f -> () -> f.nativeBuffer().allocate(8, alignment));
+                    f -> () -> f.nativeBuffer.allocate(8, alignment));
         }
         row("BA-25", "BufferAllocator.allocate(long, long)", "byteAlignment 2 over a byte[] (beyond the heap limit)",
-                f -> () -> f.heapBuffer().allocate(8, 2));
+                f -> () -> f.heapBuffer.allocate(8, 2));
         row("BA-26", "BufferAllocator.allocate(long, long)", "byteSize Long.MAX_VALUE (malloc fallback)",
-                f -> () -> f.nativeBuffer().allocate(Long.MAX_VALUE, 1));
+                f -> () -> f.nativeBuffer.allocate(Long.MAX_VALUE, 1));
         row("BA-27", "BufferAllocator.allocate(long, long)",
                 "byteSize Long.MAX_VALUE, byteAlignment 2^62 (overflowing size + alignment)",
-                f -> () -> f.nativeBuffer().allocate(Long.MAX_VALUE, 1L << 62));
+                f -> () -> f.nativeBuffer.allocate(Long.MAX_VALUE, 1L << 62));
         row("BA-28", "BufferAllocator.allocate(long, long)", "65 bytes from a 64-byte buffer without fallback",
-                f -> () -> f.bounded().allocate(65, 1));
+                f -> () -> f.bounded.allocate(65, 1));
         row("BA-29", "BufferAllocator.allocate(long, long)", "on another thread",
                 f -> {
-                    BufferAllocator allocator = f.nativeBuffer();
+                    BufferAllocator allocator = f.nativeBuffer;
                     return () -> f.onOtherThread(() -> allocator.allocate(8, 1));
                 });
         row("BA-30", "BufferAllocator.allocate(long, long)", "after close()",
@@ -138,57 +138,57 @@ class ErrorsTableTest {
 
         // ---- BufferAllocator: reallocate ----
         row("BA-40", "BufferAllocator.reallocate", "null segment",
-                f -> () -> f.nativeBuffer().reallocate(null, 8, 1));
+                f -> () -> f.nativeBuffer.reallocate(null, 8, 1));
         row("BA-41", "BufferAllocator.reallocate", "newByteSize -1",
                 f -> {
                     MemorySegment block = f.nativeBlock();
-                    return () -> f.nativeBuffer().reallocate(block, -1, 1);
+                    return () -> f.nativeBuffer.reallocate(block, -1, 1);
                 });
         row("BA-42", "BufferAllocator.reallocate", "byteAlignment 3",
                 f -> {
                     MemorySegment block = f.nativeBlock();
-                    return () -> f.nativeBuffer().reallocate(block, 8, 3);
+                    return () -> f.nativeBuffer.reallocate(block, 8, 3);
                 });
         row("BA-43", "BufferAllocator.reallocate", "byteAlignment 2 over a byte[] (beyond the heap limit)",
                 f -> {
-                    MemorySegment block = f.heapBuffer().allocate(8);
-                    return () -> f.heapBuffer().reallocate(block, 16, 2);
+                    MemorySegment block = f.heapBuffer.allocate(8);
+                    return () -> f.heapBuffer.reallocate(block, 16, 2);
                 });
         row("BA-44", "BufferAllocator.reallocate", "foreign segment (another arena's)",
-                f -> () -> f.nativeBuffer().reallocate(f.arena.allocate(8), 16, 1));
+                f -> () -> f.nativeBuffer.reallocate(f.arena.allocate(8), 16, 1));
         row("BA-45", "BufferAllocator.reallocate", "stale block (the last block, freed)",
                 f -> {
                     MemorySegment block = f.nativeBlock();
-                    f.nativeBuffer().free(block);
-                    return () -> f.nativeBuffer().reallocate(block, 16, 1);
+                    f.nativeBuffer.free(block);
+                    return () -> f.nativeBuffer.reallocate(block, 16, 1);
                 });
         row("BA-46", "BufferAllocator.reallocate", "stale block (from before reset())",
                 f -> {
                     MemorySegment block = f.nativeBlock();
-                    f.nativeBuffer().reset();
-                    return () -> f.nativeBuffer().reallocate(block, 16, 1);
+                    f.nativeBuffer.reset();
+                    return () -> f.nativeBuffer.reallocate(block, 16, 1);
                 });
         row("BA-47", "BufferAllocator.reallocate", "freed fallback block",
                 f -> {
-                    MemorySegment block = f.nativeBuffer().allocate(100);
-                    f.nativeBuffer().free(block);
-                    return () -> f.nativeBuffer().reallocate(block, 16, 1);
+                    MemorySegment block = f.nativeBuffer.allocate(100);
+                    f.nativeBuffer.free(block);
+                    return () -> f.nativeBuffer.reallocate(block, 16, 1);
                 });
         row("BA-48", "BufferAllocator.reallocate", "growing past the buffer without fallback",
                 f -> {
-                    f.bounded().allocate(8);
-                    MemorySegment block = f.bounded().allocate(8);
-                    return () -> f.bounded().reallocate(block, 64, 1);
+                    f.bounded.allocate(8);
+                    MemorySegment block = f.bounded.allocate(8);
+                    return () -> f.bounded.reallocate(block, 64, 1);
                 });
         row("BA-49", "BufferAllocator.reallocate", "newByteSize Long.MAX_VALUE (malloc fallback)",
                 f -> {
                     MemorySegment block = f.nativeBlock();
-                    return () -> f.nativeBuffer().reallocate(block, Long.MAX_VALUE, 1);
+                    return () -> f.nativeBuffer.reallocate(block, Long.MAX_VALUE, 1);
                 });
         row("BA-50", "BufferAllocator.reallocate", "on another thread",
                 f -> {
                     MemorySegment block = f.nativeBlock();
-                    return () -> f.onOtherThread(() -> f.nativeBuffer().reallocate(block, 16, 1));
+                    return () -> f.onOtherThread(() -> f.nativeBuffer.reallocate(block, 16, 1));
                 });
         row("BA-51", "BufferAllocator.reallocate", "after close()",
                 f -> {
@@ -197,39 +197,39 @@ class ErrorsTableTest {
                 });
 
         // ---- BufferAllocator: free, reset, close ----
-        row("BA-60", "BufferAllocator.free", "null", f -> () -> f.nativeBuffer().free(null));
+        row("BA-60", "BufferAllocator.free", "null", f -> () -> f.nativeBuffer.free(null));
         row("BA-61", "BufferAllocator.free", "foreign segment (another arena's)",
-                f -> () -> f.nativeBuffer().free(f.arena.allocate(8)));
+                f -> () -> f.nativeBuffer.free(f.arena.allocate(8)));
         row("BA-62", "BufferAllocator.free", "foreign segment (a heap array's)",
-                f -> () -> f.nativeBuffer().free(MemorySegment.ofArray(new byte[8])));
+                f -> () -> f.nativeBuffer.free(MemorySegment.ofArray(new byte[8])));
         row("BA-63", "BufferAllocator.free", "stale block (the last block, freed twice)",
                 f -> {
                     MemorySegment block = f.nativeBlock();
-                    f.nativeBuffer().free(block);
-                    return () -> f.nativeBuffer().free(block);
+                    f.nativeBuffer.free(block);
+                    return () -> f.nativeBuffer.free(block);
                 });
         row("BA-64", "BufferAllocator.free", "double free of a fallback block",
                 f -> {
-                    MemorySegment block = f.nativeBuffer().allocate(100);
-                    f.nativeBuffer().free(block);
-                    return () -> f.nativeBuffer().free(block);
+                    MemorySegment block = f.nativeBuffer.allocate(100);
+                    f.nativeBuffer.free(block);
+                    return () -> f.nativeBuffer.free(block);
                 });
         row("BA-65", "BufferAllocator.free", "fallback block released by reset()",
                 f -> {
-                    MemorySegment block = f.nativeBuffer().allocate(100);
-                    f.nativeBuffer().reset();
-                    return () -> f.nativeBuffer().free(block);
+                    MemorySegment block = f.nativeBuffer.allocate(100);
+                    f.nativeBuffer.reset();
+                    return () -> f.nativeBuffer.free(block);
                 });
         row("BA-66", "BufferAllocator.free", "slice of a fallback block",
                 f -> {
-                    MemorySegment block = f.nativeBuffer().allocate(100);
-                    return () -> f.nativeBuffer().free(block.asSlice(0, 50));
+                    MemorySegment block = f.nativeBuffer.allocate(100);
+                    return () -> f.nativeBuffer.free(block.asSlice(0, 50));
                 },
                 "**accepted**: MemorySegment.equals ignores the size, so the whole block is freed");
         row("BA-67", "BufferAllocator.free", "on another thread",
                 f -> {
                     MemorySegment block = f.nativeBlock();
-                    return () -> f.onOtherThread(() -> f.nativeBuffer().free(block));
+                    return () -> f.onOtherThread(() -> f.nativeBuffer.free(block));
                 });
         row("BA-68", "BufferAllocator.free", "after close()", f -> {
                     BufferAllocator closed = f.closedBuffer();
@@ -237,7 +237,7 @@ class ErrorsTableTest {
                 });
         row("BA-70", "BufferAllocator.reset()", "on another thread",
                 f -> {
-                    BufferAllocator allocator = f.nativeBuffer();
+                    BufferAllocator allocator = f.nativeBuffer;
                     return () -> f.onOtherThread(allocator::reset);
                 });
         row("BA-71", "BufferAllocator.reset()", "after close()", f -> {
@@ -246,7 +246,7 @@ class ErrorsTableTest {
                 });
         row("BA-72", "BufferAllocator.close()", "on another thread",
                 f -> {
-                    BufferAllocator allocator = f.nativeBuffer();
+                    BufferAllocator allocator = f.nativeBuffer;
                     return () -> f.onOtherThread(allocator::close);
                 });
         row("BA-73", "BufferAllocator.close()", "closed twice", f -> {
@@ -366,15 +366,15 @@ class ErrorsTableTest {
         row("DA-07", "DynamicArray.of(MemoryLayout, long, Allocator)", "initialCapacity Long.MAX_VALUE of bytes (malloc)",
                 _ -> () -> DynamicArray.of(ValueLayout.JAVA_BYTE, Long.MAX_VALUE, malloc));
         row("DA-08", "DynamicArray.of(MemoryLayout, long, Allocator)", "65 bytes from a 64-byte buffer without fallback",
-                f -> () -> DynamicArray.of(ValueLayout.JAVA_BYTE, 65, f.bounded()));
+                f -> () -> DynamicArray.of(ValueLayout.JAVA_BYTE, 65, f.bounded));
 
         // ---- DynamicArray: sizes and indexes ----
-        row("DA-10", "DynamicArray.reserve", "-1", f -> () -> f.ints().reserve(-1));
+        row("DA-10", "DynamicArray.reserve", "-1", f -> () -> f.ints.reserve(-1));
         row("DA-11", "DynamicArray.reserve", "Long.MAX_VALUE ints (bytes overflow)",
-                f -> () -> f.ints().reserve(Long.MAX_VALUE));
-        row("DA-12", "DynamicArray.resize", "-1", f -> () -> f.ints().resize(-1));
+                f -> () -> f.ints.reserve(Long.MAX_VALUE));
+        row("DA-12", "DynamicArray.resize", "-1", f -> () -> f.ints.resize(-1));
         row("DA-13", "DynamicArray.resize", "2^62 ints (capacity doubling overflows)",
-                f -> () -> f.ints().resize(1L << 62),
+                f -> () -> f.ints.resize(1L << 62),
                 "**bug**: the javadoc promises IllegalArgumentException when the capacity overflows");
         row("DA-14", "DynamicArray.resize", "2^60 bytes (malloc cannot)",
                 f -> {
@@ -386,52 +386,52 @@ class ErrorsTableTest {
                     DynamicArray empty = f.track(DynamicArray.of(ValueLayout.JAVA_INT, 0, malloc));
                     return empty::pop;
                 });
-        row("DA-16", "DynamicArray.erase", "index -1", f -> () -> f.ints().erase(-1));
-        row("DA-17", "DynamicArray.erase", "index size()", f -> () -> f.ints().erase(2));
-        row("DA-18", "DynamicArray.element", "index size()", f -> () -> f.ints().element(2));
-        row("DA-19", "DynamicArray.getInt", "index -1", f -> () -> f.ints().getInt(-1));
-        row("DA-20", "DynamicArray.set(long, int)", "index Long.MAX_VALUE", f -> () -> f.ints().set(Long.MAX_VALUE, 1));
+        row("DA-16", "DynamicArray.erase", "index -1", f -> () -> f.ints.erase(-1));
+        row("DA-17", "DynamicArray.erase", "index size()", f -> () -> f.ints.erase(2));
+        row("DA-18", "DynamicArray.element", "index size()", f -> () -> f.ints.element(2));
+        row("DA-19", "DynamicArray.getInt", "index -1", f -> () -> f.ints.getInt(-1));
+        row("DA-20", "DynamicArray.set(long, int)", "index Long.MAX_VALUE", f -> () -> f.ints.set(Long.MAX_VALUE, 1));
 
         // ---- DynamicArray: element types and segments ----
-        row("DA-25", "DynamicArray.push(long)", "on an int array", f -> () -> f.ints().push(1L));
-        row("DA-26", "DynamicArray.getLong", "on an int array", f -> () -> f.ints().getLong(0));
+        row("DA-25", "DynamicArray.push(long)", "on an int array", f -> () -> f.ints.push(1L));
+        row("DA-26", "DynamicArray.getLong", "on an int array", f -> () -> f.ints.getLong(0));
         row("DA-27", "DynamicArray.push(int)", "on a big-endian int array",
                 f -> {
                     DynamicArray bigEndian = f.track(DynamicArray.of(ValueLayout.JAVA_INT.withOrder(otherOrder()), 0, malloc));
                     return () -> bigEndian.push(1);
                 });
-        row("DA-28", "DynamicArray.push(MemorySegment)", "null", f -> () -> f.ints().push((MemorySegment) null));
+        row("DA-28", "DynamicArray.push(MemorySegment)", "null", f -> () -> f.ints.push((MemorySegment) null));
         row("DA-29", "DynamicArray.push(MemorySegment)", "segment smaller than an element",
-                f -> () -> f.ints().push(MemorySegment.ofArray(new byte[3])));
-        row("DA-30", "DynamicArray.pushAll", "null", f -> () -> f.ints().pushAll(null));
+                f -> () -> f.ints.push(MemorySegment.ofArray(new byte[3])));
+        row("DA-30", "DynamicArray.pushAll", "null", f -> () -> f.ints.pushAll(null));
         row("DA-31", "DynamicArray.pushAll", "3 bytes into an int array",
-                f -> () -> f.ints().pushAll(MemorySegment.ofArray(new byte[3])));
+                f -> () -> f.ints.pushAll(MemorySegment.ofArray(new byte[3])));
         row("DA-32", "DynamicArray.pushAddress", "null",
-                f -> () -> f.addresses().pushAddress(null));
+                f -> () -> f.addresses.pushAddress(null));
         row("DA-33", "DynamicArray.pushAddress", "heap segment",
-                f -> () -> f.addresses().pushAddress(MemorySegment.ofArray(new byte[8])),
+                f -> () -> f.addresses.pushAddress(MemorySegment.ofArray(new byte[8])),
                 "**bug**: the array grows by one element before the store fails");
         row("DA-34", "DynamicArray.push(MemorySegment)", "segment of a closed arena",
                 f -> {
                     MemorySegment closed = f.closedSegment();
-                    return () -> f.ints().push(closed);
+                    return () -> f.ints.push(closed);
                 },
                 "**bug**: the array grows by one element before the copy fails");
-        row("DA-35", "DynamicArray.setAddress", "null", f -> () -> f.addresses().setAddress(0, null));
+        row("DA-35", "DynamicArray.setAddress", "null", f -> () -> f.addresses.setAddress(0, null));
         row("DA-36", "DynamicArray.setAddress", "heap segment",
-                f -> () -> f.addresses().setAddress(0, MemorySegment.ofArray(new byte[8])));
+                f -> () -> f.addresses.setAddress(0, MemorySegment.ofArray(new byte[8])));
 
         // ---- DynamicArray: its allocator, and use after close ----
         row("DA-40", "DynamicArray.push(byte)", "growing past a buffer without fallback",
                 f -> {
-                    DynamicArray bytes = f.track(DynamicArray.of(ValueLayout.JAVA_BYTE, 32, f.bounded()));
-                    f.bounded().allocate(1);   // the array is no longer the last block: it must move, and cannot
+                    DynamicArray bytes = f.track(DynamicArray.of(ValueLayout.JAVA_BYTE, 32, f.bounded));
+                    f.bounded.allocate(1);   // the array is no longer the last block: it must move, and cannot
                     bytes.resize(32);
                     return () -> bytes.push((byte) 1);
                 });
         row("DA-41", "DynamicArray.push(int)", "growing a BufferAllocator's array on another thread",
                 f -> {
-                    DynamicArray ints = f.track(DynamicArray.of(ValueLayout.JAVA_INT, 0, f.nativeBuffer()));
+                    DynamicArray ints = f.track(DynamicArray.of(ValueLayout.JAVA_INT, 0, f.nativeBuffer));
                     return () -> f.onOtherThread(() -> ints.push(1));
                 });
         row("DA-42", "DynamicArray.push(int)", "growing after its BufferAllocator was closed",
@@ -588,11 +588,16 @@ class ErrorsTableTest {
         final byte[] heapArray;
         private final List<BufferAllocator> allocators = new ArrayList<>();
         private final List<DynamicArray> arrays = new ArrayList<>();
-        private final BufferAllocator nativeBuffer;
-        private final BufferAllocator heapBuffer;
-        private final BufferAllocator bounded;
-        private final DynamicArray ints;
-        private final DynamicArray addresses;
+        /** A buffer allocator over a 64-byte native buffer ({@link #nativeSegment}), with malloc as fallback. */
+        final BufferAllocator nativeBuffer;
+        /** A buffer allocator over a 64-byte {@code byte[]} ({@link #heapArray}), with malloc as fallback. */
+        final BufferAllocator heapBuffer;
+        /** A buffer allocator over a 64-byte native buffer, without fallback. */
+        final BufferAllocator bounded;
+        /** An int array holding 1 and 2, with room for 4, over malloc. */
+        final DynamicArray ints;
+        /** An address array holding one address, with room for 4, over malloc. */
+        final DynamicArray addresses;
         private final List<MemorySegment> mallocBlocks = new ArrayList<>();
         private ExecutorService other;
 
@@ -610,20 +615,8 @@ class ErrorsTableTest {
             addresses.pushAddress(MemorySegment.ofAddress(0x1000));
         }
 
-        /** A buffer allocator over a 64-byte native buffer, with malloc as fallback. */
-        BufferAllocator nativeBuffer() {
-            return nativeBuffer;
-        }
 
-        /** A buffer allocator over a 64-byte {@code byte[]}, with malloc as fallback. */
-        BufferAllocator heapBuffer() {
-            return heapBuffer;
-        }
 
-        /** A buffer allocator over a 64-byte native buffer, without fallback. */
-        BufferAllocator bounded() {
-            return bounded;
-        }
 
         BufferAllocator closedBuffer() {
             BufferAllocator closed = BufferAllocator.of(arena.allocate(64), malloc);
@@ -631,9 +624,9 @@ class ErrorsTableTest {
             return closed;
         }
 
-        /** An 8-byte block of {@link #nativeBuffer()}, its most recent. */
+        /** An 8-byte block of {@link #nativeBuffer}, its most recent. */
         MemorySegment nativeBlock() {
-            return nativeBuffer().allocate(8, 8);
+            return nativeBuffer.allocate(8, 8);
         }
 
         /** A live 16-byte malloc block, freed on close. */
@@ -643,15 +636,7 @@ class ErrorsTableTest {
             return block;
         }
 
-        /** An int array holding 1 and 2, with room for 4, over malloc. */
-        DynamicArray ints() {
-            return ints;
-        }
 
-        /** An address array holding one address, over malloc. */
-        DynamicArray addresses() {
-            return addresses;
-        }
 
         DynamicArray closedInts() {
             DynamicArray closed = DynamicArray.of(ValueLayout.JAVA_INT, 4, malloc);

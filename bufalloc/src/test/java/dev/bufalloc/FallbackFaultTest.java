@@ -5,6 +5,7 @@ import dev.bufalloc.testing.CountingAllocator;
 import dev.bufalloc.testing.NoLeaks;
 
 import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -14,6 +15,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -114,6 +116,21 @@ class FallbackFaultTest {
         tryEveryPosition(buffer, Failure.OUT_OF_MEMORY_ON_FREE);
     }
 
+    /** Found by the soak (seed 1040577727387152198, NATIVE, no failure injected, step 119). */
+    @Disabled("bug: freeing the block just before a zero-byte block rewinds the cursor below the zero-byte"
+            + " block, which is then 'beyond the bytes in use': free/reallocate of it throw IllegalArgumentException")
+    @Test
+    void aZeroByteBlockStaysLiveWhenTheBlockBeforeItIsFreed() {
+        try (Arena arena = Arena.ofConfined();
+             BufferAllocator allocator = BufferAllocator.withoutFallback(arena.allocate(64))) {
+            MemorySegment before = allocator.allocate(8);
+            MemorySegment empty = allocator.allocate(0);
+            allocator.free(before);
+
+            assertThat(catchThrowable(() -> allocator.free(empty))).isNull();
+        }
+    }
+
     /** Runs each seed's sequence once per fallback call k that {@code failure} applies to, failing call k. */
     private static void tryEveryPosition(Buffer buffer, Failure failure) {
         long positions = 0;
@@ -133,16 +150,21 @@ class FallbackFaultTest {
         assertThat(injected).isEqualTo(positions);   // each k was reached and failed once
     }
 
+    /**
+     * The default seeds, and with {@code -Dbufalloc.soak.seconds=N} random ones after them until this
+     * test's share of N seconds has passed: the soak's N seconds are split evenly between the
+     * parameterized runs that are enabled (two buffers, two failures), so the whole test takes N.
+     */
     private static long[] seeds() {
         long seconds = Long.getLong("bufalloc.soak.seconds", 0);
         if (seconds <= 0) {
             return DEFAULT_SEEDS;
         }
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        long runs = Buffer.values().length * 2L;
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L / runs;
         SplittableRandom seeds = new SplittableRandom();
-        return java.util.stream.LongStream.generate(seeds::nextLong)
-                .takeWhile(_ -> System.nanoTime() < deadline)
-                .toArray();
+        return LongStream.concat(LongStream.of(DEFAULT_SEEDS), LongStream.generate(seeds::nextLong)
+                .takeWhile(_ -> System.nanoTime() < deadline)).toArray();
     }
 
     record Outcome(List<CountingAllocator.Call> calls, long failures) {}
