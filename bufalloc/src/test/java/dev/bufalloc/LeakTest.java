@@ -1,0 +1,245 @@
+package dev.bufalloc;
+
+import dev.bufalloc.array.DynamicArray;
+import dev.bufalloc.context.ContextAllocator;
+import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.testing.CountingAllocator;
+import dev.bufalloc.testing.NoLeaks;
+
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/**
+ * Every block a buffer allocator or a dynamic array takes from the system is given back: through
+ * {@code free}, {@code reset()} or {@code close()}, and also when the fallback's {@code free} throws.
+ * {@link NoLeaks} checks the C heap around each test; a {@link CountingAllocator} shows what is
+ * outstanding in between.
+ */
+@NoLeaks
+class LeakTest {
+
+    /** A 64-byte native buffer, so that requests past it go to the fallback. */
+    private static final long BUFFER = 64;
+
+    private final CountingAllocator fallback = new CountingAllocator(MallocAllocator.instance());
+
+    /** Fills the buffer, then takes {@code count} 100-byte blocks from the fallback. */
+    private static List<MemorySegment> fallbackBlocks(BufferAllocator allocator, int count) {
+        allocator.allocate(BUFFER);
+        List<MemorySegment> blocks = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            blocks.add(allocator.allocate(100, 8));
+        }
+        return blocks;
+    }
+
+    @Nested
+    class BufferAllocatorGivesFallbackBlocksBack {
+
+        @Test
+        void onFree() {
+            try (Arena arena = Arena.ofConfined();
+                 BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback)) {
+                List<MemorySegment> blocks = fallbackBlocks(allocator, 3);
+                assertThat(fallback.outstandingBlocks()).isEqualTo(3);
+                assertThat(fallback.outstandingBytes()).isEqualTo(300);
+
+                blocks.forEach(allocator::free);
+
+                assertThat(fallback.outstandingBlocks()).isZero();
+                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
+            }
+        }
+
+        @Test
+        void onReallocateThatMovesBackIntoTheBuffer() {
+            try (Arena arena = Arena.ofConfined();
+                 BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback)) {
+                MemorySegment big = allocator.allocate(100, 8);   // too big for the buffer: fallback
+                MemorySegment small = allocator.reallocate(big, 8, 8);
+                assertThat(fallback.outstandingBlocks()).isEqualTo(1);   // the fallback shrank it
+                allocator.free(small);
+                assertThat(fallback.outstandingBlocks()).isZero();
+            }
+        }
+
+        @Test
+        void onReset() {
+            try (Arena arena = Arena.ofConfined();
+                 BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback)) {
+                fallbackBlocks(allocator, 3);
+
+                allocator.reset();
+
+                assertThat(fallback.outstandingBlocks()).isZero();
+                assertThat(fallback.calls(CountingAllocator.Call.FREE)).isEqualTo(3);
+                // Reused after the reset, and given back again.
+                fallbackBlocks(allocator, 2);
+                allocator.reset();
+                assertThat(fallback.outstandingBlocks()).isZero();
+            }
+        }
+
+        @Test
+        void onClose() {
+            try (Arena arena = Arena.ofConfined()) {
+                BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback);
+                fallbackBlocks(allocator, 3);
+
+                allocator.close();
+
+                assertThat(fallback.outstandingBlocks()).isZero();
+            }
+        }
+
+        @Test
+        void onResetWhenTheFallbacksFreeThrows() {
+            try (Arena arena = Arena.ofConfined();
+                 BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback)) {
+                List<MemorySegment> blocks = fallbackBlocks(allocator, 3);
+                // reset() frees newest first: the second free is of the middle block.
+                fallback.failOnCall(fallback.calls() + 2, () -> new IllegalStateException("free failed"));
+
+                Throwable thrown = catchThrowable(allocator::reset);
+
+                assertThat(thrown).isSameAs(fallback.lastInjected());
+                assertThat(fallback.outstanding()).containsExactly(blocks.get(1));   // only the refused one
+                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
+                assertThat(allocator.usedBytes()).isZero();
+                fallback.releaseOutstanding();
+            }
+        }
+
+        @Test
+        void onCloseWhenTheFallbacksFreeThrowsOnceOrTwice() {
+            try (Arena arena = Arena.ofConfined()) {
+                BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback);
+                List<MemorySegment> blocks = fallbackBlocks(allocator, 3);
+                long first = fallback.calls();
+                fallback.failOnCall(first + 1, () -> new IllegalStateException("first"));
+
+                Throwable thrown = catchThrowable(allocator::close);
+
+                assertThat(thrown).hasMessage("first").hasNoSuppressedExceptions();
+                assertThat(fallback.outstanding()).containsExactly(blocks.get(2));
+                assertThat(allocator.toString()).endsWith("closed]");
+                fallback.releaseOutstanding();
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback);
+                List<MemorySegment> blocks = fallbackBlocks(allocator, 3);
+                long calls = fallback.calls();
+                fallback.failOnCall(calls + 1, () -> new IllegalStateException("first"))
+                        .failOnCall(calls + 3, () -> new IllegalStateException("third"));
+
+                Throwable thrown = catchThrowable(allocator::close);
+
+                // The first failure is thrown, the later one suppressed in it; the middle block was freed.
+                assertThat(thrown).hasMessage("first");
+                assertThat(thrown.getSuppressed()).extracting(Throwable::getMessage).containsExactly("third");
+                assertThat(fallback.outstanding()).containsExactly(blocks.get(0), blocks.get(2));
+                fallback.releaseOutstanding();
+            }
+        }
+
+        @Test
+        void whenTheFallbacksFreeThrowsOnFreeTheBlockStaysTrackedAndCanBeFreedAgain() {
+            try (Arena arena = Arena.ofConfined();
+                 BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback)) {
+                MemorySegment block = fallbackBlocks(allocator, 1).getFirst();
+                fallback.failOnCall(fallback.calls() + 1, () -> new IllegalStateException("free failed"));
+
+                assertThat(catchThrowable(() -> allocator.free(block))).hasMessage("free failed");
+                assertThat(allocator.statistics().liveFallbackBlocks()).isEqualTo(1);
+
+                allocator.free(block);
+                assertThat(fallback.outstandingBlocks()).isZero();
+            }
+        }
+
+        @Test
+        void whenTheContextAllocatorIsTheFallback() {
+            ContextAllocator.runWith(fallback, () -> {
+                try (Arena arena = Arena.ofConfined();
+                     BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER))) {
+                    fallbackBlocks(allocator, 2);
+                    assertThat(fallback.outstandingBlocks()).isEqualTo(2);
+                }
+            });
+            assertThat(fallback.outstandingBlocks()).isZero();
+        }
+    }
+
+    @Nested
+    class DynamicArrayGivesItsMemoryBack {
+
+        @Test
+        void onCloseAfterGrowingManyTimes() {
+            DynamicArray longs = DynamicArray.of(ValueLayout.JAVA_LONG, 0, fallback);
+            for (long i = 0; i < 10_000; i++) {
+                longs.push(i);
+            }
+            assertThat(fallback.outstandingBlocks()).isEqualTo(1);
+            assertThat(fallback.calls(CountingAllocator.Call.REALLOCATE)).isPositive();
+
+            longs.close();
+
+            assertThat(fallback.outstandingBlocks()).isZero();
+        }
+
+        @Test
+        void onCloseWhenItGrewFromABufferIntoTheFallback() {
+            try (Arena arena = Arena.ofConfined();
+                 BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback)) {
+                DynamicArray ints = DynamicArray.of(ValueLayout.JAVA_INT, 4, allocator);
+                for (int i = 0; i < 100; i++) {
+                    ints.push(i);
+                }
+                assertThat(fallback.outstandingBlocks()).isEqualTo(1);
+
+                ints.close();
+
+                assertThat(fallback.outstandingBlocks()).isZero();
+                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
+            }
+        }
+
+        @Test
+        void whenGrowingFailsTheOldMemoryIsStillFreedOnClose() {
+            DynamicArray bytes = DynamicArray.of(ValueLayout.JAVA_BYTE, 8, fallback);
+            fallback.failOnCall(fallback.calls() + 1, () -> new OutOfMemoryError("injected"));
+
+            assertThat(catchThrowable(() -> bytes.reserve(1000))).isInstanceOf(OutOfMemoryError.class);
+            assertThat(bytes.capacity()).isEqualTo(8);
+
+            bytes.close();
+            assertThat(fallback.outstandingBlocks()).isZero();
+        }
+
+        @Test
+        void whenTheFirstBlockCannotBeHadNothingIsTaken() {
+            fallback.failOnCall(1, () -> new OutOfMemoryError("injected"));
+
+            assertThat(catchThrowable(() -> DynamicArray.of(ValueLayout.JAVA_INT, 16, fallback)))
+                    .isSameAs(fallback.lastInjected());
+            assertThat(fallback.outstandingBlocks()).isZero();
+        }
+
+        @Test
+        void closingTwiceFreesOnce() {
+            DynamicArray ints = DynamicArray.of(ValueLayout.JAVA_INT, 16, fallback);
+            ints.close();
+            ints.close();
+            assertThat(fallback.calls(CountingAllocator.Call.FREE)).isEqualTo(1);
+        }
+    }
+}
