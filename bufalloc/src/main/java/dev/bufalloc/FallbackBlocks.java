@@ -40,10 +40,12 @@ final class FallbackBlocks {
         liveBytes += segment.byteSize();
     }
 
-    /** Returns the index of {@code segment} (the exact segment handed out), or -1. */
+    /** Returns the index of {@code segment} (the exact segment handed out, not a slice of it), or -1. */
     int indexOf(MemorySegment segment) {
         for (int i = blocks.size() - 1; i >= 0; i--) {
-            if (blocks.get(i).segment.equals(segment)) {
+            MemorySegment block = blocks.get(i).segment;
+            // equals() compares where segments start, not their sizes.
+            if (block.equals(segment) && block.byteSize() == segment.byteSize()) {
                 return i;
             }
         }
@@ -62,14 +64,14 @@ final class FallbackBlocks {
 
     /**
      * Frees every block added at or after {@code mark} through {@code fallback}, newest first. Every
-     * block is attempted and forgotten; the first exception is rethrown after all were tried.
+     * block is attempted and forgotten; the first exception or error is rethrown after all were tried.
      */
     void freeSince(long mark, Allocator fallback) {
-        RuntimeException failure = null;
+        Throwable failure = null;
         for (int i = blocks.size() - 1; i >= 0 && blocks.get(i).sequence >= mark; i--) {
             try {
                 fallback.free(blocks.get(i).segment);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 if (failure == null) {
                     failure = e;
                 } else if (e != failure) {   // a fallback may throw one instance again and again
@@ -78,8 +80,11 @@ final class FallbackBlocks {
             }
             remove(i);
         }
-        if (failure != null) {
-            throw failure;
+        switch (failure) {
+            case null -> { }
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            default -> throw new AssertionError(failure);
         }
     }
 }

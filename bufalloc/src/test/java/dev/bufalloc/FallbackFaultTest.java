@@ -4,7 +4,6 @@ import dev.bufalloc.context.MallocAllocator;
 import dev.bufalloc.testing.CountingAllocator;
 import dev.bufalloc.testing.NoLeaks;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -106,10 +105,6 @@ class FallbackFaultTest {
         tryEveryPosition(buffer, Failure.OUT_OF_MEMORY_ON_ALLOCATE_OR_REALLOCATE);
     }
 
-    @Disabled("bug: FallbackBlocks.freeFrom catches RuntimeException only, so an Error from the fallback's free"
-            + " (OutOfMemoryError, AssertionError) ends reset()/close() at that block: the older fallback blocks"
-            + " are neither freed nor forgotten (liveFallbackBlocks > 0 after reset), contrary to reset()'s"
-            + " 'after every fallback block was released all the same'")
     @ParameterizedTest
     @EnumSource(Buffer.class)
     void aFallbackWhoseFreeThrowsAnError(Buffer buffer) {
@@ -117,8 +112,6 @@ class FallbackFaultTest {
     }
 
     /** Found by the soak (seed 1040577727387152198, NATIVE, no failure injected, step 119). */
-    @Disabled("bug: freeing the block just before a zero-byte block rewinds the cursor below the zero-byte"
-            + " block, which is then 'beyond the bytes in use': free/reallocate of it throw IllegalArgumentException")
     @Test
     void aZeroByteBlockStaysLiveWhenTheBlockBeforeItIsFreed() {
         try (Arena arena = Arena.ofConfined();

@@ -323,7 +323,8 @@ public final class DynamicArray implements AutoCloseable {
      * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
      */
     public MemorySegment pushSlot() {
-        long index = nextSlot(null);   // may grow: read data after it
+        long index = slot(null);   // may grow: read data after it
+        size = index + 1;
         return data.asSlice(index * elementSize, elementSize);
     }
 
@@ -337,8 +338,9 @@ public final class DynamicArray implements AutoCloseable {
      */
     public void push(MemorySegment element) {
         Objects.checkFromIndexSize(0, elementSize, Checks.requireSegment(element).byteSize());
-        long index = nextSlot(null);   // may grow: read data after it
+        long index = slot(null);   // may grow: read data after it
         MemorySegment.copy(element, 0, data, index * elementSize, elementSize);
+        size = index + 1;
     }
 
     /**
@@ -382,8 +384,9 @@ public final class DynamicArray implements AutoCloseable {
      * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
      */
     public void push(byte value) {
-        long index = nextSlot(byte.class);
+        long index = slot(byte.class);
         data.set(JAVA_BYTE, index, value);
+        size = index + 1;
     }
 
     /**
@@ -395,8 +398,9 @@ public final class DynamicArray implements AutoCloseable {
      * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
      */
     public void push(short value) {
-        long index = nextSlot(short.class);
+        long index = slot(short.class);
         data.setAtIndex(JAVA_SHORT_UNALIGNED, index, value);
+        size = index + 1;
     }
 
     /**
@@ -408,8 +412,9 @@ public final class DynamicArray implements AutoCloseable {
      * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
      */
     public void push(char value) {
-        long index = nextSlot(char.class);
+        long index = slot(char.class);
         data.setAtIndex(JAVA_CHAR_UNALIGNED, index, value);
+        size = index + 1;
     }
 
     /**
@@ -421,8 +426,9 @@ public final class DynamicArray implements AutoCloseable {
      * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
      */
     public void push(int value) {
-        long index = nextSlot(int.class);
+        long index = slot(int.class);
         data.setAtIndex(JAVA_INT_UNALIGNED, index, value);
+        size = index + 1;
     }
 
     /**
@@ -434,8 +440,9 @@ public final class DynamicArray implements AutoCloseable {
      * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
      */
     public void push(long value) {
-        long index = nextSlot(long.class);
+        long index = slot(long.class);
         data.setAtIndex(JAVA_LONG_UNALIGNED, index, value);
+        size = index + 1;
     }
 
     /**
@@ -447,8 +454,9 @@ public final class DynamicArray implements AutoCloseable {
      * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
      */
     public void push(float value) {
-        long index = nextSlot(float.class);
+        long index = slot(float.class);
         data.setAtIndex(JAVA_FLOAT_UNALIGNED, index, value);
+        size = index + 1;
     }
 
     /**
@@ -460,8 +468,9 @@ public final class DynamicArray implements AutoCloseable {
      * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
      */
     public void push(double value) {
-        long index = nextSlot(double.class);
+        long index = slot(double.class);
         data.setAtIndex(JAVA_DOUBLE_UNALIGNED, index, value);
+        size = index + 1;
     }
 
     /**
@@ -473,8 +482,9 @@ public final class DynamicArray implements AutoCloseable {
      * @throws RuntimeException what the allocator throws when the array grows; the array is then unchanged
      */
     public void push(boolean value) {
-        long index = nextSlot(boolean.class);
+        long index = slot(boolean.class);
         data.set(JAVA_BOOLEAN, index, value);
+        size = index + 1;
     }
 
     /**
@@ -485,8 +495,9 @@ public final class DynamicArray implements AutoCloseable {
      */
     public void pushAddress(MemorySegment value) {
         checkAddress(value);
-        long index = nextSlot(MemorySegment.class);
+        long index = slot(MemorySegment.class);
         data.setAtIndex(ADDRESS_UNALIGNED, index, value);
+        size = index + 1;
     }
 
     /**
@@ -748,13 +759,15 @@ public final class DynamicArray implements AutoCloseable {
 
     // ---- internals ----------------------------------------------------------------------------
 
-    /** Returns the index of a new last element, growing first if needed. Hot: keep it short. */
-    private long nextSlot(Class<?> type) {
+    /**
+     * Returns the index of a new last element, growing first if needed; the caller writes the element
+     * and then counts it ({@code size = index + 1}), so a write that throws adds nothing. Hot: keep it short.
+     */
+    private long slot(Class<?> type) {
         long index = size;
         if (type != carrier || index == capacity) {
             pushSlowPath(type);
         }
-        size = index + 1;
         return index;
     }
 

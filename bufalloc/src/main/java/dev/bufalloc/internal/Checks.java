@@ -80,7 +80,7 @@ public final class Checks {
     public static String describe(MemorySegment segment) {
         String where = segment.isNative()
                 ? "native 0x" + Long.toHexString(segment.address())
-                : "heap " + segment.heapBase().map(b -> b.getClass().getSimpleName()).orElse("?")
+                : "heap " + segment.heapBase().map(b -> b.getClass().getSimpleName()).orElse("(read-only)")
                         + " offset " + segment.address();
         return "[" + where + ", " + segment.byteSize() + " bytes]";
     }
