@@ -75,14 +75,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     // The innermost open frame, or null: nothing below its mark is given back or grown into.
     private Frame innermost;
 
-    // Statistics; demand = used + fallbackBytesSinceReset, peakDemand is its maximum up to the last decrease.
-    private long peakDemand;
-    private long fallbackCount;
-    private long fallbackBytes;
-    private long fallbackBytesSinceReset;
-    private long inPlaceReallocations;
-    private long copiedBytes;
-    private long resets;
+    private final BufferCounters counters = new BufferCounters();
 
     private BufferAllocator(MemorySegment buffer, Allocator fallback, boolean checked) {
         Buffers.check(buffer);
@@ -269,13 +262,10 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
             notePeak();
             giveBack(offset + newByteSize);
             used = offset + newByteSize;
-            inPlaceReallocations++;
+            counters.countInPlace();
             return buffer.asSlice(offset, newByteSize);
         }
-        MemorySegment moved = allocate(newByteSize, byteAlignment);
-        long kept = Math.min(segment.byteSize(), newByteSize);
-        MemorySegment.copy(segment, 0, moved, 0, kept);
-        copiedBytes += kept;
+        MemorySegment moved = Buffers.moveTo(this, segment, newByteSize, byteAlignment, counters);
         if (bufferOffset(moved) < 0) {
             rewindIfLast(offset, end);   // moved to the fallback: the old block's bytes come back
         }
@@ -283,7 +273,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     }
 
     private MemorySegment reallocateFallbackBlock(MemorySegment segment, long newByteSize, long byteAlignment) {
-        int index = liveFallbackIndex(segment);
+        int index = fallbackBlocks.indexOfLive(segment);
         MemorySegment moved = fallback.reallocate(segment, newByteSize, byteAlignment);
         fallbackBlocks.replace(index, moved);
         countFallback(newByteSize);
@@ -310,7 +300,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
             rewindIfLast(offset, offset + segment.byteSize());
             return;
         }
-        int index = liveFallbackIndex(segment);
+        int index = fallbackBlocks.indexOfLive(segment);
         fallback.free(segment);
         fallbackBlocks.remove(index);
     }
@@ -334,8 +324,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         }
         used = 0;
         endFrames("reset()");
-        fallbackBytesSinceReset = 0;
-        resets++;
+        counters.countReset();
         fallbackBlocks.freeSince(0, fallback);
     }
 
@@ -472,9 +461,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      * @return the statistics now
      */
     public BufferStatistics statistics() {
-        return new BufferStatistics(capacity, used, Math.max(peakDemand, demand()), fallbackCount,
-                fallbackBytes, fallbackBlocks.size(), fallbackBlocks.liveBytes(), inPlaceReallocations,
-                copiedBytes, resets);
+        return counters.snapshot(capacity, used, fallbackBlocks);
     }
 
     @Override
@@ -513,19 +500,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      *         cannot be live (given back, or reset)
      */
     private long liveBufferOffset(MemorySegment segment) {
-        long offset = bufferOffset(segment);
-        if (offset >= 0 && Buffers.isStale(segment, offset, used)) {
-            throw Buffers.notLiveInBuffer(segment, used);
-        }
-        return offset;
-    }
-
-    private int liveFallbackIndex(MemorySegment segment) {
-        int index = fallbackBlocks.indexOf(segment);
-        if (index < 0) {
-            throw Buffers.notLive(segment);
-        }
-        return index;
+        return Buffers.liveOffsetIn(segment, heapArray, base, capacity, used);
     }
 
     /**
@@ -556,17 +531,11 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         if (checked != null) {
             checked.recordOverflow(byteSize);
         }
-        fallbackCount++;
-        fallbackBytes += byteSize;
-        fallbackBytesSinceReset += byteSize;
-    }
-
-    private long demand() {
-        return used + fallbackBytesSinceReset;
+        counters.countFallback(byteSize);
     }
 
     /** Records the demand before anything lowers it (the bump itself only raises it). */
     private void notePeak() {
-        peakDemand = Math.max(peakDemand, demand());
+        counters.notePeak(used);
     }
 }

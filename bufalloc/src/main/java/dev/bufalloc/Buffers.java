@@ -72,12 +72,21 @@ final class Buffers {
         return sameMemory && offset >= 0 && offset <= capacity && segment.byteSize() <= capacity - offset ? offset : -1;
     }
 
-    /** An empty block has no bytes that could be handed out again, so it is never stale. */
-    static boolean isStale(MemorySegment segment, long offset, long used) {
-        return segment.byteSize() > 0 && segment.byteSize() > used - offset;
+    /**
+     * Returns where {@code segment} starts in the buffer, or -1 if it is not inside it (see {@link #offsetIn}).
+     *
+     * @throws IllegalArgumentException if it has bytes inside the buffer but not below the cursor
+     *         {@code used}, so cannot be live (given back, or reset); an empty block is never stale
+     */
+    static long liveOffsetIn(MemorySegment segment, Object heapArray, long base, long capacity, long used) {
+        long offset = offsetIn(segment, heapArray, base, capacity);
+        if (offset >= 0 && segment.byteSize() > 0 && segment.byteSize() > used - offset) {
+            throw notLiveInBuffer(segment, used);
+        }
+        return offset;
     }
 
-    static IllegalArgumentException notLiveInBuffer(MemorySegment segment, long used) {
+    private static IllegalArgumentException notLiveInBuffer(MemorySegment segment, long used) {
         return new IllegalArgumentException("Not a live block of this allocator: " + Checks.describe(segment)
                 + " lies in its buffer beyond the " + used + " bytes in use (freed, or from before a reset)");
     }
@@ -86,6 +95,20 @@ final class Buffers {
         return new IllegalArgumentException("Not a live block of this allocator: " + Checks.describe(segment)
                 + " is neither in its buffer nor a live fallback block (freed, released by reset, or"
                 + " from another allocator)");
+    }
+
+    /**
+     * Moves a block that cannot be resized in place: allocates the new block from {@code allocator}
+     * (the buffer allocator itself: its buffer or its fallback) and copies the bytes both sizes hold.
+     * If the allocation throws, nothing was copied and {@code segment} is unchanged.
+     */
+    static MemorySegment moveTo(Allocator allocator, MemorySegment segment, long newByteSize, long byteAlignment,
+                                BufferCounters counters) {
+        MemorySegment moved = allocator.allocate(newByteSize, byteAlignment);
+        long kept = Math.min(segment.byteSize(), newByteSize);
+        MemorySegment.copy(segment, 0, moved, 0, kept);
+        counters.countCopied(kept);
+        return moved;
     }
 
     static IndexOutOfBoundsException full(long byteSize, long byteAlignment, long used, long capacity) {

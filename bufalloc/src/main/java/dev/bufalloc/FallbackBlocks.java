@@ -52,6 +52,19 @@ final class FallbackBlocks {
         return -1;
     }
 
+    /**
+     * Returns the index of {@code segment}, a live fallback block.
+     *
+     * @throws IllegalArgumentException if it is not one
+     */
+    int indexOfLive(MemorySegment segment) {
+        int index = indexOf(segment);
+        if (index < 0) {
+            throw Buffers.notLive(segment);
+        }
+        return index;
+    }
+
     /** Puts {@code segment} in the place of the block at {@code index}, which keeps its age. */
     void replace(int index, MemorySegment segment) {
         Block old = blocks.set(index, new Block(segment, blocks.get(index).sequence));

@@ -78,14 +78,8 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
     // Guarded by lock: the fallback, its blocks, every statistic but the cursor, and every decrease of the cursor.
     private final ReentrantLock lock = new ReentrantLock();
     private final FallbackBlocks fallbackBlocks = new FallbackBlocks();
+    private final BufferCounters counters = new BufferCounters();
     private long usedAtClose;
-    private long peakDemand;
-    private long fallbackCount;
-    private long fallbackBytes;
-    private long fallbackBytesSinceReset;
-    private long inPlaceReallocations;
-    private long copiedBytes;
-    private long resets;
 
     private SharedBufferAllocator(MemorySegment buffer, Allocator fallback) {
         Buffers.check(buffer);
@@ -182,7 +176,7 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
             }
             MemorySegment block = fallback.allocate(byteSize, byteAlignment);
             fallbackBlocks.add(block);
-            countFallback(byteSize);
+            counters.countFallback(byteSize);
             return block;
         } finally {
             lock.unlock();
@@ -210,22 +204,19 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
             long current = checkOpen();
             long offset = liveBufferOffset(segment, current);
             if (offset < 0) {
-                int index = liveFallbackIndex(segment);
+                int index = fallbackBlocks.indexOfLive(segment);
                 MemorySegment moved = fallback.reallocate(segment, newByteSize, byteAlignment);
                 fallbackBlocks.replace(index, moved);
-                countFallback(newByteSize);
+                counters.countFallback(newByteSize);
                 return moved;
             }
             long end = offset + segment.byteSize();
             if (((base + offset) & (byteAlignment - 1)) == 0 && newByteSize <= capacity - offset
                     && moveCursor(current, end, offset + newByteSize)) {
-                inPlaceReallocations++;
+                counters.countInPlace();
                 return buffer.asSlice(offset, newByteSize);
             }
-            MemorySegment moved = allocate(newByteSize, byteAlignment);
-            long kept = Math.min(segment.byteSize(), newByteSize);
-            MemorySegment.copy(segment, 0, moved, 0, kept);
-            copiedBytes += kept;
+            MemorySegment moved = Buffers.moveTo(this, segment, newByteSize, byteAlignment, counters);
             if (Buffers.offsetIn(moved, heapArray, base, capacity) < 0) {
                 moveCursor(state, end, offset);   // moved to the fallback: give the old bytes back if still last
             }
@@ -255,7 +246,7 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
                 moveCursor(current, offset + segment.byteSize(), offset);
                 return;
             }
-            int index = liveFallbackIndex(segment);
+            int index = fallbackBlocks.indexOfLive(segment);
             fallback.free(segment);
             fallbackBlocks.remove(index);
         } finally {
@@ -279,8 +270,7 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
                 current = checkOpen();
                 notePeak(current);
             } while (!STATE.compareAndSet(this, current, ((current & ~USED_MASK) + EPOCH_UNIT) & Long.MAX_VALUE));
-            fallbackBytesSinceReset = 0;
-            resets++;
+            counters.countReset();
             fallbackBlocks.freeSince(0, fallback);
         } finally {
             lock.unlock();
@@ -336,10 +326,7 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
     public BufferStatistics statistics() {
         lock.lock();
         try {
-            long used = usedBytes();
-            return new BufferStatistics(capacity, used, Math.max(peakDemand, used + fallbackBytesSinceReset),
-                    fallbackCount, fallbackBytes, fallbackBlocks.size(), fallbackBlocks.liveBytes(),
-                    inPlaceReallocations, copiedBytes, resets);
+            return counters.snapshot(capacity, usedBytes(), fallbackBlocks);
         } finally {
             lock.unlock();
         }
@@ -377,28 +364,10 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
     }
 
     private long liveBufferOffset(MemorySegment segment, long current) {
-        long offset = Buffers.offsetIn(segment, heapArray, base, capacity);
-        if (offset >= 0 && Buffers.isStale(segment, offset, current & USED_MASK)) {
-            throw Buffers.notLiveInBuffer(segment, current & USED_MASK);
-        }
-        return offset;
-    }
-
-    private int liveFallbackIndex(MemorySegment segment) {
-        int index = fallbackBlocks.indexOf(segment);
-        if (index < 0) {
-            throw Buffers.notLive(segment);
-        }
-        return index;
-    }
-
-    private void countFallback(long byteSize) {
-        fallbackCount++;
-        fallbackBytes += byteSize;
-        fallbackBytesSinceReset += byteSize;
+        return Buffers.liveOffsetIn(segment, heapArray, base, capacity, current & USED_MASK);
     }
 
     private void notePeak(long current) {
-        peakDemand = Math.max(peakDemand, (current & USED_MASK) + fallbackBytesSinceReset);
+        counters.notePeak(current & USED_MASK);
     }
 }

@@ -1,0 +1,52 @@
+package dev.bufalloc;
+
+/**
+ * The numbers behind {@link BufferStatistics}, kept the same way by both buffer allocators. None of
+ * them is touched by the bump itself: demand only rises there, so the peak is noted before anything
+ * lowers the cursor, and {@link #snapshot} adds the demand of the moment.
+ *
+ * <p>Invariant: demand = cursor + {@code fallbackBytesSinceReset}; {@code peakDemand} is its maximum
+ * up to the last decrease of the cursor.
+ */
+final class BufferCounters {
+
+    private long peakDemand;
+    private long fallbackCount;
+    private long fallbackBytes;
+    private long fallbackBytesSinceReset;
+    private long inPlaceReallocations;
+    private long copiedBytes;
+    private long resets;
+
+    /** The fallback served {@code byteSize} bytes. */
+    void countFallback(long byteSize) {
+        fallbackCount++;
+        fallbackBytes += byteSize;
+        fallbackBytesSinceReset += byteSize;
+    }
+
+    /** The cursor, now at {@code used}, is about to go down: remember the demand it stood for. */
+    void notePeak(long used) {
+        peakDemand = Math.max(peakDemand, used + fallbackBytesSinceReset);
+    }
+
+    void countInPlace() {
+        inPlaceReallocations++;
+    }
+
+    void countCopied(long bytes) {
+        copiedBytes += bytes;
+    }
+
+    /** A reset: call {@link #notePeak} first. */
+    void countReset() {
+        fallbackBytesSinceReset = 0;
+        resets++;
+    }
+
+    BufferStatistics snapshot(long capacity, long used, FallbackBlocks blocks) {
+        return new BufferStatistics(capacity, used, Math.max(peakDemand, used + fallbackBytesSinceReset),
+                fallbackCount, fallbackBytes, blocks.size(), blocks.liveBytes(), inPlaceReallocations, copiedBytes,
+                resets);
+    }
+}
