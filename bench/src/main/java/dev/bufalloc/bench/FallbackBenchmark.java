@@ -1,0 +1,64 @@
+package dev.bufalloc.bench;
+
+import dev.bufalloc.Allocator;
+import dev.bufalloc.BufferAllocator;
+import dev.bufalloc.context.MallocAllocator;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Scenario (f): allocation once the buffer is full, so every request goes to the fallback (the
+ * malloc allocator), against the fallback allocator alone. Each block is written and freed, so
+ * that the state stays the same from one operation to the next.
+ */
+@State(Scope.Thread)
+@Scenario(letter = "f", title = "Full buffer: the fallback path",
+        operation = "allocate 16 B aligned 8, write it, free it")
+public class FallbackBenchmark {
+
+    private static final long SIZE = 16;
+    private static final long ALIGNMENT = 8;
+
+    private final Allocator fallback = MallocAllocator.instance();
+    private Arena arena;
+    private BufferAllocator buffer;
+
+    /** Makes a 16-byte buffer and fills it. */
+    @Setup
+    public void setUp() {
+        arena = Arena.ofConfined();
+        buffer = BufferAllocator.of(arena.allocate(SIZE, 64), fallback);
+        buffer.allocate(SIZE, ALIGNMENT);
+    }
+
+    /** Frees the buffer. */
+    @TearDown
+    public void tearDown() {
+        buffer.close();
+        arena.close();
+    }
+
+    /** Through the full buffer allocator. */
+    @Benchmark
+    public void bufalloc() {
+        MemorySegment block = buffer.allocate(SIZE, ALIGNMENT);
+        block.set(JAVA_LONG, 0, 1);
+        buffer.free(block);
+    }
+
+    /** The fallback allocator alone. */
+    @Benchmark
+    public void fallbackAlone() {
+        MemorySegment block = fallback.allocate(SIZE, ALIGNMENT);
+        block.set(JAVA_LONG, 0, 1);
+        fallback.free(block);
+    }
+}

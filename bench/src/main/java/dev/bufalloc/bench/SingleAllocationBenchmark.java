@@ -1,0 +1,175 @@
+package dev.bufalloc.bench;
+
+import dev.bufalloc.BufferAllocator;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import org.lwjgl.system.MemoryStack;
+import org.lwjgl.system.MemoryUtil;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.Blackhole;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Scenario (a): one allocation of 16 bytes aligned to 8. Each invocation makes {@link #BATCH}
+ * allocations and then resets (or recreates) the allocator, so one operation is one allocation
+ * plus 1/{@value #BATCH} of a reset.
+ *
+ * <p>{@code _escaping}: the block goes to the Blackhole, so its object must exist.
+ * {@code _local}: a {@code long} is written into the block and the block is dropped, so escape
+ * analysis may remove the segment object; {@code -prof gc} then shows the bookkeeping's own B/op.
+ */
+@State(Scope.Thread)
+@OperationsPerInvocation(SingleAllocationBenchmark.BATCH)
+@Scenario(letter = "a", title = "One 16-byte allocation aligned 8",
+        operation = "one allocation (+ 1/128 of a reset)")
+public class SingleAllocationBenchmark {
+
+    static final int BATCH = 128;
+    private static final long SIZE = 16;
+    private static final long ALIGNMENT = 8;
+
+    private Arena arena;
+    private BufferAllocator buffer;
+    private MemorySegment slab;
+    private SegmentAllocator prefix;
+    private LongBump bump;
+    private MemoryStack stack;
+    private PooledByteBufAllocator netty;
+
+    /** Makes every allocator over native memory of the same size. */
+    @Setup
+    public void setUp() {
+        arena = Arena.ofConfined();
+        buffer = BufferAllocator.withoutFallback(arena.allocate(BATCH * SIZE, 64));
+        slab = arena.allocate(BATCH * SIZE, 64);
+        prefix = SegmentAllocator.prefixAllocator(arena.allocate(SIZE, 64));
+        bump = new LongBump(slab.byteSize());
+        stack = MemoryStack.create(64 * 1024);
+        netty = PooledByteBufAllocator.DEFAULT;
+    }
+
+    /** Frees the native memory. */
+    @TearDown
+    public void tearDown() {
+        buffer.close();
+        arena.close();
+    }
+
+    /** @param blackhole where the blocks escape */
+    @Benchmark
+    public void bufalloc_escaping(Blackhole blackhole) {
+        for (int i = 0; i < BATCH; i++) {
+            blackhole.consume(buffer.allocate(SIZE, ALIGNMENT));
+        }
+        buffer.reset();
+    }
+
+    /** Writes into each block, which does not escape. */
+    @Benchmark
+    public void bufalloc_local() {
+        for (int i = 0; i < BATCH; i++) {
+            buffer.allocate(SIZE, ALIGNMENT).set(JAVA_LONG, 0, i);
+        }
+        buffer.reset();
+    }
+
+    /** @param blackhole where the blocks escape */
+    @Benchmark
+    public void slicing_escaping(Blackhole blackhole) {
+        SegmentAllocator slicing = SegmentAllocator.slicingAllocator(slab);
+        for (int i = 0; i < BATCH; i++) {
+            blackhole.consume(slicing.allocate(SIZE, ALIGNMENT));
+        }
+    }
+
+    /** Writes into each block, which does not escape. */
+    @Benchmark
+    public void slicing_local() {
+        SegmentAllocator slicing = SegmentAllocator.slicingAllocator(slab);
+        for (int i = 0; i < BATCH; i++) {
+            slicing.allocate(SIZE, ALIGNMENT).set(JAVA_LONG, 0, i);
+        }
+    }
+
+    /** @param blackhole where the blocks escape */
+    @Benchmark
+    public void prefix_escaping(Blackhole blackhole) {
+        for (int i = 0; i < BATCH; i++) {
+            blackhole.consume(prefix.allocate(SIZE, ALIGNMENT));
+        }
+    }
+
+    /** Writes into each block, which does not escape. */
+    @Benchmark
+    public void prefix_local() {
+        for (int i = 0; i < BATCH; i++) {
+            prefix.allocate(SIZE, ALIGNMENT).set(JAVA_LONG, 0, i);
+        }
+    }
+
+    /** @param blackhole where the offsets escape */
+    @Benchmark
+    public void bump_escaping(Blackhole blackhole) {
+        for (int i = 0; i < BATCH; i++) {
+            blackhole.consume(bump.allocate(SIZE, ALIGNMENT));
+        }
+        bump.reset();
+    }
+
+    /** Writes into each block through the region's segment. */
+    @Benchmark
+    public void bump_local() {
+        for (int i = 0; i < BATCH; i++) {
+            slab.set(JAVA_LONG, bump.allocate(SIZE, ALIGNMENT), i);
+        }
+        bump.reset();
+    }
+
+    /** @param blackhole where the blocks (ByteBuffers) escape */
+    @Benchmark
+    public void lwjgl_escaping(Blackhole blackhole) {
+        stack.push();
+        for (int i = 0; i < BATCH; i++) {
+            blackhole.consume(stack.malloc((int) ALIGNMENT, (int) SIZE));
+        }
+        stack.pop();
+    }
+
+    /** Writes into each block, an address. */
+    @Benchmark
+    public void lwjgl_local() {
+        stack.push();
+        for (int i = 0; i < BATCH; i++) {
+            MemoryUtil.memPutLong(stack.nmalloc((int) ALIGNMENT, (int) SIZE), i);
+        }
+        stack.pop();
+    }
+
+    /** @param blackhole where the buffers escape before they are released */
+    @Benchmark
+    public void netty_escaping(Blackhole blackhole) {
+        for (int i = 0; i < BATCH; i++) {
+            ByteBuf block = netty.directBuffer((int) SIZE);
+            blackhole.consume(block);
+            block.release();
+        }
+    }
+
+    /** @param blackhole where the arrays escape */
+    @Benchmark
+    public void byteArray_escaping(Blackhole blackhole) {
+        for (int i = 0; i < BATCH; i++) {
+            blackhole.consume(new byte[(int) SIZE]);
+        }
+    }
+}
