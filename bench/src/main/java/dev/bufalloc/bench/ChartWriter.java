@@ -1,6 +1,7 @@
 package dev.bufalloc.bench;
 
 import org.jfree.chart.ChartFactory;
+import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
@@ -17,12 +18,13 @@ import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Draws one PNG with a horizontal bar chart of ns/op per scenario (their scales differ too much to
- * share an axis), bufalloc's bars in orange and the peers' in blue. Needs no display: run with
+ * Draws one PNG with a horizontal bar chart of ns/op per scenario, on a log axis (their scales
+ * differ too much to share one axis, and peers within a scenario differ by 100x), bufalloc's bars in orange and the peers' in blue. Needs no display: run with
  * {@code -Djava.awt.headless=true}.
  */
 public final class ChartWriter {
@@ -66,12 +68,19 @@ public final class ChartWriter {
         for (BenchmarkResult result : results) {
             dataset.addValue(result.score(), "ns/op", result.method());
         }
-        JFreeChart chart = ChartFactory.createBarChart(title, null, "ns/op (lower is better)", dataset,
+        JFreeChart chart = ChartFactory.createBarChart(title, null, null, dataset,
                 PlotOrientation.HORIZONTAL, false, false, false);
         chart.getTitle().setFont(chart.getTitle().getFont().deriveFont(13f));
         CategoryPlot plot = chart.getCategoryPlot();
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        double smallest = results.stream().mapToDouble(BenchmarkResult::score).filter(x -> x > 0).min().orElse(1);
+        double largest = results.stream().mapToDouble(BenchmarkResult::score).max().orElse(10);
+        LogAxis axis = new LogAxis("ns/op, log scale (lower is better)");
+        axis.setSmallestValue(smallest / 2);
+        axis.setRange(smallest / 2, largest * 1.5);
+        axis.setNumberFormatOverride(new DecimalFormat("#,##0.###"));
+        plot.setRangeAxis(axis);
         BarRenderer renderer = new BarRenderer() {
             private static final long serialVersionUID = 1L;
 
@@ -83,6 +92,7 @@ public final class ChartWriter {
         renderer.setBarPainter(new StandardBarPainter());
         renderer.setShadowVisible(false);
         renderer.setMaximumBarWidth(0.12);
+        renderer.setBase(smallest / 2);   // bars start at the log axis's floor, not at 0
         plot.setRenderer(renderer);
         return chart;
     }

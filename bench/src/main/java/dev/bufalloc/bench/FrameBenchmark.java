@@ -23,7 +23,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 @State(Scope.Thread)
 @Scenario(letter = "c", title = "Temporary frame: 10 allocations, then reset",
-        operation = "open a scope, 10 allocations of 16 B written once, close the scope")
+        operation = "open a scope, 10 allocations of 16 B written once, close the scope",
+        notes = "LWJGL's `nmalloc` returns a raw address written with `memPutLong` (no checks, with"
+                + " `-Dorg.lwjgl.util.NoChecks=true`); the others return segments whose writes are bounds-"
+                + " and thread-checked. The buffer here comes from a confined arena.")
 public class FrameBenchmark {
 
     private static final int BLOCKS = 10;

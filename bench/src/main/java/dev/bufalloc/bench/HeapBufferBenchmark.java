@@ -21,7 +21,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 @State(Scope.Thread)
 @OperationsPerInvocation(HeapBufferBenchmark.BATCH)
 @Scenario(letter = "g", title = "Native buffer against heap (long[]) buffer",
-        operation = "one 16-byte allocation written once (+ 1/128 of a reset)")
+        operation = "one 16-byte allocation written once (+ 1/128 of a reset)",
+        notes = "`bufalloc` is the native buffer; `heap` the same allocator over a `long[]`.")
 public class HeapBufferBenchmark {
 
     static final int BATCH = 128;

@@ -67,6 +67,7 @@ public final class ReportWriter {
             @Override public String letter() { return "z"; }
             @Override public String title() { return result.simpleClassName(); }
             @Override public String operation() { return "?"; }
+            @Override public String notes() { return ""; }
             @Override public Class<Scenario> annotationType() { return Scenario.class; }
         };
     }
@@ -130,7 +131,8 @@ public final class ReportWriter {
                         .append(number(r.error(), 2)).append(" | ").append(number(r.bytesPerOp(), 1)).append(" | ")
                         .append(ratio(results, r).map(x -> number(x, 2)).orElse("-")).append(" |\n");
             }
-            md.append('\n');
+            String notes = scenario(rows.getFirst()).notes();
+            md.append(notes.isEmpty() ? "" : "\n" + notes + "\n").append('\n');
         }
         return md.toString();
     }

@@ -28,4 +28,7 @@ public @interface Scenario {
 
     /** @return what one JMH operation is */
     String operation();
+
+    /** @return what a reader should know to compare the rows fairly, in Markdown */
+    String notes() default "";
 }
