@@ -9,9 +9,6 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-
-import java.lang.foreign.Arena;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
@@ -26,27 +23,18 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
         notes = "fastutil allocates a new list per operation and grows by copying (hence its B/op);"
                 + " bufalloc reuses its 16 MiB buffer, where every growth is in place (see the copied-bytes"
                 + " target); `malloc` grows through `realloc`.")
-public class DynamicArrayBenchmark {
+public class DynamicArrayBenchmark extends NativeMemoryBenchmark {
 
     static final int COUNT = 1_000_000;
     /** Growth doubles the needed capacity from 32 elements: the last block is < 2.2 M ints. */
     private static final long BUFFER_BYTES = 16L << 20;
 
-    private Arena arena;
     private BufferAllocator buffer;
 
     /** Makes the 16 MiB buffer. */
     @Setup
     public void setUp() {
-        arena = Arena.ofConfined();
-        buffer = BufferAllocator.withoutFallback(arena.allocate(BUFFER_BYTES, 64));
-    }
-
-    /** Frees the buffer. */
-    @TearDown
-    public void tearDown() {
-        buffer.close();
-        arena.close();
+        buffer = nativeBuffer(BUFFER_BYTES);
     }
 
     /**

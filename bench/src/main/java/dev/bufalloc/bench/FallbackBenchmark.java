@@ -7,9 +7,7 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -25,34 +23,22 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
         notes = "The malloc allocator tracks every block in a map (boxed keys: its B/op). The buffer"
                 + " allocator also keeps each fallback block in its list, so the block's segment escapes:"
                 + " 40 more B/op.")
-public class FallbackBenchmark {
-
-    private static final long SIZE = 16;
-    private static final long ALIGNMENT = 8;
+public class FallbackBenchmark extends NativeMemoryBenchmark {
 
     private final Allocator fallback = MallocAllocator.instance();
-    private Arena arena;
     private BufferAllocator buffer;
 
     /** Makes a 16-byte buffer and fills it. */
     @Setup
     public void setUp() {
-        arena = Arena.ofConfined();
-        buffer = BufferAllocator.of(arena.allocate(SIZE, 64), fallback);
-        buffer.allocate(SIZE, ALIGNMENT);
-    }
-
-    /** Frees the buffer. */
-    @TearDown
-    public void tearDown() {
-        buffer.close();
-        arena.close();
+        buffer = nativeBuffer(BLOCK_SIZE, fallback);
+        buffer.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT);
     }
 
     /** Through the full buffer allocator. */
     @Benchmark
     public void bufalloc() {
-        MemorySegment block = buffer.allocate(SIZE, ALIGNMENT);
+        MemorySegment block = buffer.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT);
         block.set(JAVA_LONG, 0, 1);
         buffer.free(block);
     }
@@ -60,7 +46,7 @@ public class FallbackBenchmark {
     /** The fallback allocator alone. */
     @Benchmark
     public void fallbackAlone() {
-        MemorySegment block = fallback.allocate(SIZE, ALIGNMENT);
+        MemorySegment block = fallback.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT);
         block.set(JAVA_LONG, 0, 1);
         fallback.free(block);
     }

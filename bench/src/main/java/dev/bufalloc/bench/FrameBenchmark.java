@@ -7,7 +7,6 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -27,13 +26,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
         notes = "LWJGL's `nmalloc` returns a raw address written with `memPutLong` (no checks, with"
                 + " `-Dorg.lwjgl.util.NoChecks=true`); the others return segments whose writes are bounds-"
                 + " and thread-checked. The buffer here comes from a confined arena.")
-public class FrameBenchmark {
+public class FrameBenchmark extends NativeMemoryBenchmark {
 
     private static final int BLOCKS = 10;
-    private static final long SIZE = 16;
-    private static final long ALIGNMENT = 8;
 
-    private Arena arena;
     private BufferAllocator buffer;
     private MemorySegment slab;
     private MemoryStack stack;
@@ -41,24 +37,16 @@ public class FrameBenchmark {
     /** Makes a 4 KiB buffer, slab and stack. */
     @Setup
     public void setUp() {
-        arena = Arena.ofConfined();
-        buffer = BufferAllocator.withoutFallback(arena.allocate(4096, 64));
-        slab = arena.allocate(4096, 64);
+        buffer = nativeBuffer(4096);
+        slab = nativeMemory(4096);
         stack = MemoryStack.create(4096);
-    }
-
-    /** Frees the native memory. */
-    @TearDown
-    public void tearDown() {
-        buffer.close();
-        arena.close();
     }
 
     /** The buffer allocator's whole-buffer reset ends the frame. */
     @Benchmark
     public void bufalloc() {
         for (int i = 0; i < BLOCKS; i++) {
-            buffer.allocate(SIZE, ALIGNMENT).set(JAVA_LONG, 0, i);
+            buffer.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
         }
         buffer.reset();
     }
@@ -74,7 +62,7 @@ public class FrameBenchmark {
     public void lwjgl() {
         stack.push();
         for (int i = 0; i < BLOCKS; i++) {
-            MemoryUtil.memPutLong(stack.nmalloc((int) ALIGNMENT, (int) SIZE), i);
+            MemoryUtil.memPutLong(stack.nmalloc((int) BLOCK_ALIGNMENT, (int) BLOCK_SIZE), i);
         }
         stack.pop();
     }
@@ -84,7 +72,7 @@ public class FrameBenchmark {
     public void arena() {
         try (Arena confined = Arena.ofConfined()) {
             for (int i = 0; i < BLOCKS; i++) {
-                confined.allocate(SIZE, ALIGNMENT).set(JAVA_LONG, 0, i);
+                confined.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
             }
         }
     }
@@ -94,7 +82,7 @@ public class FrameBenchmark {
     public void slicing() {
         SegmentAllocator slicing = SegmentAllocator.slicingAllocator(slab);
         for (int i = 0; i < BLOCKS; i++) {
-            slicing.allocate(SIZE, ALIGNMENT).set(JAVA_LONG, 0, i);
+            slicing.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
         }
     }
 }

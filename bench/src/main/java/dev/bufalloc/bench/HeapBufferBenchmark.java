@@ -6,9 +6,7 @@ import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -23,36 +21,25 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 @Scenario(letter = "g", title = "Native buffer against heap (long[]) buffer",
         operation = "one 16-byte allocation written once (+ 1/128 of a reset)",
         notes = "`bufalloc` is the native buffer; `heap` the same allocator over a `long[]`.")
-public class HeapBufferBenchmark {
+public class HeapBufferBenchmark extends NativeMemoryBenchmark {
 
     static final int BATCH = 128;
-    private static final long SIZE = 16;
-    private static final long ALIGNMENT = 8;
 
-    private Arena arena;
-    private BufferAllocator nativeBuffer;
+    private BufferAllocator nativeMemoryBuffer;
     private BufferAllocator heapBuffer;
 
     /** Makes a native and a heap buffer of 2 KiB each. */
     @Setup
     public void setUp() {
-        arena = Arena.ofConfined();
-        nativeBuffer = BufferAllocator.withoutFallback(arena.allocate(BATCH * SIZE, 64));
-        heapBuffer = BufferAllocator.withoutFallback(MemorySegment.ofArray(new long[(int) (BATCH * SIZE / Long.BYTES)]));
-    }
-
-    /** Frees the native buffer. */
-    @TearDown
-    public void tearDown() {
-        nativeBuffer.close();
-        heapBuffer.close();
-        arena.close();
+        nativeMemoryBuffer = nativeBuffer(BATCH * BLOCK_SIZE);
+        heapBuffer = closeLater(BufferAllocator.withoutFallback(
+                MemorySegment.ofArray(new long[(int) (BATCH * BLOCK_SIZE / Long.BYTES)])));
     }
 
     /** Over native memory. */
     @Benchmark
     public void bufalloc() {
-        fill(nativeBuffer);
+        fill(nativeMemoryBuffer);
     }
 
     /** Over a {@code long[]}. */
@@ -63,7 +50,7 @@ public class HeapBufferBenchmark {
 
     private static void fill(BufferAllocator buffer) {
         for (int i = 0; i < BATCH; i++) {
-            buffer.allocate(SIZE, ALIGNMENT).set(JAVA_LONG, 0, i);
+            buffer.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
         }
         buffer.reset();
     }

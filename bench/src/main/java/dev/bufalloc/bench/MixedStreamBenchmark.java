@@ -9,7 +9,6 @@ import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.Blackhole;
 
 import java.lang.foreign.Arena;
@@ -29,14 +28,13 @@ import java.util.SplittableRandom;
         operation = "one allocation (+ 1/1024 of a reset)",
         notes = "`bump` and `lwjgl` return raw addresses. `arena` is one `Arena.ofConfined()` per 1,024"
                 + " requests: a zeroed malloc per block, all freed at close. Netty ignores the alignments.")
-public class MixedStreamBenchmark {
+public class MixedStreamBenchmark extends NativeMemoryBenchmark {
 
     static final int COUNT = 1024;
     private static final long REGION = 512 * 1024;   // > COUNT * (256 + 63)
 
     private final long[] sizes = new long[COUNT];
     private final long[] alignments = new long[COUNT];
-    private Arena arena;
     private BufferAllocator buffer;
     private MemorySegment slab;
     private LongBump bump;
@@ -51,19 +49,11 @@ public class MixedStreamBenchmark {
             sizes[i] = random.nextInt(1, 257);
             alignments[i] = 1L << random.nextInt(7);
         }
-        arena = Arena.ofConfined();
-        buffer = BufferAllocator.withoutFallback(arena.allocate(REGION, 64));
-        slab = arena.allocate(REGION, 64);
+        buffer = nativeBuffer(REGION);
+        slab = nativeMemory(REGION);
         bump = new LongBump(REGION);
         stack = MemoryStack.create((int) REGION);
         netty = PooledByteBufAllocator.DEFAULT;
-    }
-
-    /** Frees the native memory. */
-    @TearDown
-    public void tearDown() {
-        buffer.close();
-        arena.close();
     }
 
     /** @param blackhole where the blocks escape */

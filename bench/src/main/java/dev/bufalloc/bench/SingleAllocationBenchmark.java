@@ -10,10 +10,8 @@ import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.Blackhole;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 
@@ -37,13 +35,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
                 + " lifetime checks); `lwjgl_escaping` returns a `ByteBuffer`. `prefix` hands out the same 16"
                 + " bytes every time. The slicing allocator cannot be reset, so it is made anew per batch."
                 + " Netty's pooled buffer is released at once (thread cache, leak detection off).")
-public class SingleAllocationBenchmark {
+public class SingleAllocationBenchmark extends NativeMemoryBenchmark {
 
     static final int BATCH = 128;
-    private static final long SIZE = 16;
-    private static final long ALIGNMENT = 8;
 
-    private Arena arena;
     private BufferAllocator buffer;
     private MemorySegment slab;
     private SegmentAllocator prefix;
@@ -54,27 +49,19 @@ public class SingleAllocationBenchmark {
     /** Makes every allocator over native memory of the same size. */
     @Setup
     public void setUp() {
-        arena = Arena.ofConfined();
-        buffer = BufferAllocator.withoutFallback(arena.allocate(BATCH * SIZE, 64));
-        slab = arena.allocate(BATCH * SIZE, 64);
-        prefix = SegmentAllocator.prefixAllocator(arena.allocate(SIZE, 64));
+        buffer = nativeBuffer(BATCH * BLOCK_SIZE);
+        slab = nativeMemory(BATCH * BLOCK_SIZE);
+        prefix = SegmentAllocator.prefixAllocator(nativeMemory(BLOCK_SIZE));
         bump = new LongBump(slab.byteSize());
         stack = MemoryStack.create(64 * 1024);
         netty = PooledByteBufAllocator.DEFAULT;
-    }
-
-    /** Frees the native memory. */
-    @TearDown
-    public void tearDown() {
-        buffer.close();
-        arena.close();
     }
 
     /** @param blackhole where the blocks escape */
     @Benchmark
     public void bufalloc_escaping(Blackhole blackhole) {
         for (int i = 0; i < BATCH; i++) {
-            blackhole.consume(buffer.allocate(SIZE, ALIGNMENT));
+            blackhole.consume(buffer.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT));
         }
         buffer.reset();
     }
@@ -83,7 +70,7 @@ public class SingleAllocationBenchmark {
     @Benchmark
     public void bufalloc_local() {
         for (int i = 0; i < BATCH; i++) {
-            buffer.allocate(SIZE, ALIGNMENT).set(JAVA_LONG, 0, i);
+            buffer.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
         }
         buffer.reset();
     }
@@ -93,7 +80,7 @@ public class SingleAllocationBenchmark {
     public void slicing_escaping(Blackhole blackhole) {
         SegmentAllocator slicing = SegmentAllocator.slicingAllocator(slab);
         for (int i = 0; i < BATCH; i++) {
-            blackhole.consume(slicing.allocate(SIZE, ALIGNMENT));
+            blackhole.consume(slicing.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT));
         }
     }
 
@@ -102,7 +89,7 @@ public class SingleAllocationBenchmark {
     public void slicing_local() {
         SegmentAllocator slicing = SegmentAllocator.slicingAllocator(slab);
         for (int i = 0; i < BATCH; i++) {
-            slicing.allocate(SIZE, ALIGNMENT).set(JAVA_LONG, 0, i);
+            slicing.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
         }
     }
 
@@ -110,7 +97,7 @@ public class SingleAllocationBenchmark {
     @Benchmark
     public void prefix_escaping(Blackhole blackhole) {
         for (int i = 0; i < BATCH; i++) {
-            blackhole.consume(prefix.allocate(SIZE, ALIGNMENT));
+            blackhole.consume(prefix.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT));
         }
     }
 
@@ -118,7 +105,7 @@ public class SingleAllocationBenchmark {
     @Benchmark
     public void prefix_local() {
         for (int i = 0; i < BATCH; i++) {
-            prefix.allocate(SIZE, ALIGNMENT).set(JAVA_LONG, 0, i);
+            prefix.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
         }
     }
 
@@ -126,7 +113,7 @@ public class SingleAllocationBenchmark {
     @Benchmark
     public void bump_escaping(Blackhole blackhole) {
         for (int i = 0; i < BATCH; i++) {
-            blackhole.consume(bump.allocate(SIZE, ALIGNMENT));
+            blackhole.consume(bump.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT));
         }
         bump.reset();
     }
@@ -135,7 +122,7 @@ public class SingleAllocationBenchmark {
     @Benchmark
     public void bump_local() {
         for (int i = 0; i < BATCH; i++) {
-            slab.set(JAVA_LONG, bump.allocate(SIZE, ALIGNMENT), i);
+            slab.set(JAVA_LONG, bump.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT), i);
         }
         bump.reset();
     }
@@ -145,7 +132,7 @@ public class SingleAllocationBenchmark {
     public void lwjgl_escaping(Blackhole blackhole) {
         stack.push();
         for (int i = 0; i < BATCH; i++) {
-            blackhole.consume(stack.malloc((int) ALIGNMENT, (int) SIZE));
+            blackhole.consume(stack.malloc((int) BLOCK_ALIGNMENT, (int) BLOCK_SIZE));
         }
         stack.pop();
     }
@@ -155,7 +142,7 @@ public class SingleAllocationBenchmark {
     public void lwjgl_local() {
         stack.push();
         for (int i = 0; i < BATCH; i++) {
-            MemoryUtil.memPutLong(stack.nmalloc((int) ALIGNMENT, (int) SIZE), i);
+            MemoryUtil.memPutLong(stack.nmalloc((int) BLOCK_ALIGNMENT, (int) BLOCK_SIZE), i);
         }
         stack.pop();
     }
@@ -164,7 +151,7 @@ public class SingleAllocationBenchmark {
     @Benchmark
     public void netty_escaping(Blackhole blackhole) {
         for (int i = 0; i < BATCH; i++) {
-            ByteBuf block = netty.directBuffer((int) SIZE);
+            ByteBuf block = netty.directBuffer((int) BLOCK_SIZE);
             blackhole.consume(block);
             block.release();
         }
@@ -174,7 +161,7 @@ public class SingleAllocationBenchmark {
     @Benchmark
     public void byteArray_escaping(Blackhole blackhole) {
         for (int i = 0; i < BATCH; i++) {
-            blackhole.consume(new byte[(int) SIZE]);
+            blackhole.consume(new byte[(int) BLOCK_SIZE]);
         }
     }
 }

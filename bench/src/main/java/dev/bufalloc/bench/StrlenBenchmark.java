@@ -5,7 +5,6 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -26,15 +25,15 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 @Scenario(letter = "d", title = "strlen downcall, Java string converted per call",
         operation = "convert a 44-char string to a C string, call strlen",
         notes = "`constant` converts nothing: the gap between it and the others is the conversion.")
-public class StrlenBenchmark {
+public class StrlenBenchmark extends NativeMemoryBenchmark {
 
+    @SuppressWarnings("restricted")   // a downcall: the forks run with --enable-native-access
     private static final MethodHandle STRLEN = Linker.nativeLinker().downcallHandle(
             Linker.nativeLinker().defaultLookup().find("strlen").orElseThrow(),
             FunctionDescriptor.of(JAVA_LONG, ADDRESS));
 
     /** Not final, so that the JIT cannot fold the conversion. */
     private String text = "The quick brown fox jumps over the lazy dog.";
-    private Arena arena;
     private BufferAllocator buffer;
     private SegmentAllocator prefix;
     private MemorySegment constant;
@@ -42,17 +41,10 @@ public class StrlenBenchmark {
     /** Makes a 256-byte buffer and prefix region, and the pre-converted string. */
     @Setup
     public void setUp() {
-        arena = Arena.ofConfined();
-        buffer = BufferAllocator.withoutFallback(arena.allocate(256, 64));
-        prefix = SegmentAllocator.prefixAllocator(arena.allocate(256, 64));
-        constant = arena.allocateFrom(text);
-    }
-
-    /** Frees the native memory. */
-    @TearDown
-    public void tearDown() {
-        buffer.close();
-        arena.close();
+        buffer = nativeBuffer(256);
+        prefix = SegmentAllocator.prefixAllocator(nativeMemory(256));
+        constant = nativeMemory(256);
+        constant.setString(0, text);
     }
 
     /** @return the length @throws Throwable never */
