@@ -25,7 +25,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
         operation = "open a scope, 10 allocations of 16 B written once, close the scope",
         notes = "LWJGL's `nmalloc` returns a raw address written with `memPutLong` (no checks, with"
                 + " `-Dorg.lwjgl.util.NoChecks=true`); the others return segments whose writes are bounds-"
-                + " and thread-checked. The buffer here comes from a confined arena.")
+                + " and thread-checked. The buffer here comes from a confined arena. The slicing allocator"
+                + " is a local made anew per frame.")
 public class FrameBenchmark extends NativeMemoryBenchmark {
 
     private static final int BLOCKS = 10;

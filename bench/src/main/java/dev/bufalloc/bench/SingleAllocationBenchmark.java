@@ -33,7 +33,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
         notes = "Every escaping segment costs a 40-byte object, whoever makes it; `_local` rows show whether"
                 + " escape analysis removed it. `bump` and `lwjgl_local` hand out raw addresses (no bounds or"
                 + " lifetime checks); `lwjgl_escaping` returns a `ByteBuffer`. `prefix` hands out the same 16"
-                + " bytes every time. The slicing allocator cannot be reset, so it is made anew per batch."
+                + " bytes every time. The slicing allocator cannot be reset, so it is made anew per batch as a local:"
+                + " the JIT may keep its cursor in a register, where bufalloc's is a field written per block."
                 + " Netty's pooled buffer is released at once (thread cache, leak detection off).")
 public class SingleAllocationBenchmark extends NativeMemoryBenchmark {
 
