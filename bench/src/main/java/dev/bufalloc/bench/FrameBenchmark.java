@@ -1,0 +1,89 @@
+package dev.bufalloc.bench;
+
+import dev.bufalloc.BufferAllocator;
+import org.lwjgl.system.MemoryStack;
+import org.lwjgl.system.MemoryUtil;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Scenario (c): a temporary frame. One operation opens a scope, makes {@value #BLOCKS}
+ * allocations of 16 bytes aligned 8, writes a {@code long} into each, and ends the scope: reset
+ * (bufalloc), push/nmalloc/pop (LWJGL), a confined arena closed (JDK), or a slicing allocator
+ * made anew (JDK).
+ */
+@State(Scope.Thread)
+@Scenario(letter = "c", title = "Temporary frame: 10 allocations, then reset",
+        operation = "open a scope, 10 allocations of 16 B written once, close the scope",
+        notes = "LWJGL's `nmalloc` returns a raw address written with `memPutLong` (no checks, with"
+                + " `-Dorg.lwjgl.util.NoChecks=true`); the others return segments whose writes are bounds-"
+                + " and thread-checked. The buffer here comes from a confined arena. The slicing allocator"
+                + " is a local made anew per frame.")
+public class FrameBenchmark extends NativeMemoryBenchmark {
+
+    private static final int BLOCKS = 10;
+
+    private BufferAllocator buffer;
+    private MemorySegment slab;
+    private MemoryStack stack;
+
+    /** Makes a 4 KiB buffer, slab and stack. */
+    @Setup
+    public void setUp() {
+        buffer = nativeBuffer(4096);
+        slab = nativeMemory(4096);
+        stack = MemoryStack.create(4096);
+    }
+
+    /** The buffer allocator's whole-buffer reset ends the frame. */
+    @Benchmark
+    public void bufalloc() {
+        for (int i = 0; i < BLOCKS; i++) {
+            buffer.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
+        }
+        buffer.reset();
+    }
+
+    // FRAME VARIANT: when dev.bufalloc.Frame lands on main, add here
+    //     @Benchmark public void bufalloc_frame() {
+    //         try (Frame frame = buffer.push()) { <the same 10 allocations> }
+    //     }
+    // and a target "(c) bufalloc frame" in Targets (it then compares with the same peers).
+
+    /** LWJGL's stack: push, 10 nmalloc, pop. */
+    @Benchmark
+    public void lwjgl() {
+        stack.push();
+        for (int i = 0; i < BLOCKS; i++) {
+            MemoryUtil.memPutLong(stack.nmalloc((int) BLOCK_ALIGNMENT, (int) BLOCK_SIZE), i);
+        }
+        stack.pop();
+    }
+
+    /** A confined arena per frame: 10 zeroed mallocs and 10 frees. */
+    @Benchmark
+    public void arena() {
+        try (Arena confined = Arena.ofConfined()) {
+            for (int i = 0; i < BLOCKS; i++) {
+                confined.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
+            }
+        }
+    }
+
+    /** A slicing allocator over the same slab, made anew per frame. */
+    @Benchmark
+    public void slicing() {
+        SegmentAllocator slicing = SegmentAllocator.slicingAllocator(slab);
+        for (int i = 0; i < BLOCKS; i++) {
+            slicing.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package dev.bufalloc.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The targets of issue 3, checked against one run's results. Each target is met, missed, or not
+ * run (when its benchmarks were left out of the run).
+ */
+public final class Targets {
+
+    /**
+     * One target's verdict.
+     *
+     * @param target what is asked
+     * @param measured the figure of this run, with how it was computed
+     * @param verdict {@code met}, {@code MISSED} or {@code not run}
+     */
+    public record Check(String target, String measured, String verdict) {}
+
+    private static final double ZERO_BYTES = 0.5;   // B/op below this is 0: JMH's norm has rounding noise
+
+    private final ResultSet results;
+    private final List<Check> checks = new ArrayList<>();
+
+    private Targets(ResultSet results) {
+        this.results = results;
+    }
+
+    /**
+     * Checks every target.
+     *
+     * @param results one run's results
+     * @return one verdict per target, in the issue's order
+     */
+    public static List<Check> check(ResultSet results) {
+        Targets targets = new Targets(results);
+        targets.atMost("(a) escaping: bufalloc <= 1.0x slicingAllocator",
+                "SingleAllocationBenchmark", "bufalloc_escaping", "slicing_escaping", 1.0);
+        targets.atMost("(a) not escaping: bufalloc <= 1.0x slicingAllocator",
+                "SingleAllocationBenchmark", "bufalloc_local", "slicing_local", 1.0);
+        targets.atMost("(c) bufalloc frame <= 1.0x LWJGL push/10 nmalloc/pop",
+                "FrameBenchmark", "bufalloc", "lwjgl", 1.0);
+        targets.atLeast("(c) bufalloc frame >= 20x faster than Arena.ofConfined() + 10 allocations",
+                "FrameBenchmark", "arena", "bufalloc", 20.0);
+        targets.atMost("(d) strlen: bufalloc <= 1.05x prefixAllocator",
+                "StrlenBenchmark", "bufalloc", "prefix", 1.05);
+        targets.atLeast("(d) strlen: bufalloc >= 1.9x faster than an Arena per call",
+                "StrlenBenchmark", "arena", "bufalloc", 1.9);
+        targets.atMost("(e) 1M pushes: bufalloc DynamicArray <= 1.0x fastutil IntArrayList",
+                "DynamicArrayBenchmark", "bufalloc", "fastutil", 1.0);
+        targets.copiesNothing();
+        targets.fallbackOverhead(15.0);
+        targets.atMost("(g) heap (long[]) buffer within 1.1x of native",
+                "HeapBufferBenchmark", "heap", "bufalloc", 1.1);
+        targets.noAllocation("SingleAllocationBenchmark", "bufalloc_local");
+        targets.noAllocation("FrameBenchmark", "bufalloc");
+        targets.noAllocation("HeapBufferBenchmark", "bufalloc");
+        targets.noAllocation("HeapBufferBenchmark", "heap");
+        return List.copyOf(targets.checks);
+    }
+
+    /** {@code numerator / denominator <= limit}, as times. */
+    private void atMost(String target, String benchmarkClass, String numerator, String denominator, double limit) {
+        ratio(target, benchmarkClass, numerator, denominator, limit, true);
+    }
+
+    /** {@code slower / faster >= limit}, as times. */
+    private void atLeast(String target, String benchmarkClass, String slower, String faster, double limit) {
+        ratio(target, benchmarkClass, slower, faster, limit, false);
+    }
+
+    private void ratio(String target, String benchmarkClass, String numerator, String denominator, double limit,
+                       boolean atMost) {
+        Optional<BenchmarkResult> top = results.find(benchmarkClass, numerator);
+        Optional<BenchmarkResult> bottom = results.find(benchmarkClass, denominator);
+        if (top.isEmpty() || bottom.isEmpty()) {
+            notRun(target);
+            return;
+        }
+        double ratio = top.get().score() / bottom.get().score();
+        add(target, String.format(Locale.ROOT, "%.2fx (%s %.2f ns / %s %.2f ns)", ratio, numerator,
+                top.get().score(), denominator, bottom.get().score()), atMost ? ratio <= limit : ratio >= limit);
+    }
+
+    private void copiesNothing() {
+        String target = "(e) growth in the buffer copies 0 bytes";
+        Optional<Double> copied = results.find("DynamicArrayBenchmark", "bufalloc")
+                .map(r -> r.secondary().get("copiedBytes"));
+        Optional<Double> inPlace = results.find("DynamicArrayBenchmark", "bufalloc")
+                .map(r -> r.secondary().get("inPlaceReallocations"));
+        if (copied.isEmpty() || inPlace.isEmpty()) {
+            notRun(target);
+            return;
+        }
+        add(target, String.format(Locale.ROOT, "%.0f bytes copied, %.0f in-place growths per iteration",
+                copied.get(), inPlace.get()), copied.get() == 0 && inPlace.get() > 0);
+    }
+
+    private void fallbackOverhead(double limitNs) {
+        String target = "(f) fallback path <= fallback allocator alone + 15 ns";
+        Optional<BenchmarkResult> through = results.find("FallbackBenchmark", "bufalloc");
+        Optional<BenchmarkResult> alone = results.find("FallbackBenchmark", "fallbackAlone");
+        if (through.isEmpty() || alone.isEmpty()) {
+            notRun(target);
+            return;
+        }
+        double extra = through.get().score() - alone.get().score();
+        add(target, String.format(Locale.ROOT, "%+.2f ns (bufalloc %.2f ns, alone %.2f ns)", extra,
+                through.get().score(), alone.get().score()), extra <= limitNs);
+    }
+
+    private void noAllocation(String benchmarkClass, String method) {
+        String target = "-prof gc: 0 B/op, " + benchmarkClass + "." + method;
+        Optional<BenchmarkResult> result = results.find(benchmarkClass, method);
+        if (result.isEmpty() || Double.isNaN(result.get().bytesPerOp())) {
+            notRun(target);
+            return;
+        }
+        double bytes = result.get().bytesPerOp();
+        add(target, String.format(Locale.ROOT, "%.3f B/op", bytes), bytes < ZERO_BYTES);
+    }
+
+    private void add(String target, String measured, boolean met) {
+        checks.add(new Check(target, measured, met ? "met" : "MISSED"));
+    }
+
+    private void notRun(String target) {
+        checks.add(new Check(target, "-", "not run"));
+    }
+}
