@@ -302,6 +302,10 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         }
         int index = fallbackBlocks.indexOfLive(segment);
         fallback.free(segment);
+        if (fallbackBlocks.isNewest(index)) {
+            notePeak();
+            counters.returnFallback(segment.byteSize());
+        }
         fallbackBlocks.remove(index);
     }
 
@@ -380,6 +384,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         notePeak();
         giveBack(frame.mark);
         used = frame.mark;
+        counters.returnFallback(fallbackBlocks.bytesSince(frame.fallbackMark));
         innermost = frame.outer;
         frame.end("close()");
         fallbackBlocks.freeSince(frame.fallbackMark, fallback);

@@ -5,8 +5,9 @@ package dev.bufalloc;
  * them is touched by the bump itself: demand only rises there, so the peak is noted before anything
  * lowers the cursor, and {@link #snapshot} adds the demand of the moment.
  *
- * <p>Invariant: demand = cursor + {@code fallbackBytesSinceReset}; {@code peakDemand} is its maximum
- * up to the last decrease of the cursor.
+ * <p>Invariant: demand = cursor + {@code fallbackBytesSinceReset} (bytes the fallback served since the
+ * last reset, less those of the newest blocks given back); {@code peakDemand} is its maximum up to the
+ * last decrease of the demand.
  */
 final class BufferCounters {
 
@@ -28,6 +29,14 @@ final class BufferCounters {
     /** The cursor, now at {@code used}, is about to go down: remember the demand it stood for. */
     void notePeak(long used) {
         peakDemand = Math.max(peakDemand, used + fallbackBytesSinceReset);
+    }
+
+    /**
+     * The newest fallback blocks, {@code byteSize} bytes, were given back, as a bigger buffer would have
+     * rewound them: they no longer count in the demand. Call {@link #notePeak} first.
+     */
+    void returnFallback(long byteSize) {
+        fallbackBytesSinceReset -= byteSize;
     }
 
     void countInPlace() {

@@ -30,7 +30,9 @@ package dev.bufalloc;
  * @param capacity the buffer's size, in bytes
  * @param usedBytes bytes of the buffer in use now, alignment padding included
  * @param peakDemand the most bytes the allocator had to serve at once, between two resets, over its
- *        whole life: buffer bytes in use plus bytes served by the fallback since the last reset
+ *        whole life: buffer bytes in use plus bytes served by the fallback since the last reset, less
+ *        those of the newest fallback blocks given back (freed last-in first-out, or by a frame's close),
+ *        which a bigger buffer would have rewound
  * @param fallbackCount allocations and reallocations the fallback served, over the allocator's life
  * @param fallbackBytes bytes the fallback served, over the allocator's life
  * @param liveFallbackBlocks fallback blocks not yet freed

@@ -75,6 +75,20 @@ final class FallbackBlocks {
         liveBytes -= blocks.remove(index).segment.byteSize();
     }
 
+    /** Returns whether the block at {@code index} is the newest live block. */
+    boolean isNewest(int index) {
+        return index == blocks.size() - 1;
+    }
+
+    /** Returns the bytes of the live blocks added at or after {@code mark}. */
+    long bytesSince(long mark) {
+        long bytes = 0;
+        for (int i = blocks.size() - 1; i >= 0 && blocks.get(i).sequence >= mark; i--) {
+            bytes += blocks.get(i).segment.byteSize();
+        }
+        return bytes;
+    }
+
     /**
      * Frees every block added at or after {@code mark} through {@code fallback}, newest first. Every
      * block is attempted and forgotten; the first exception or error is rethrown after all were tried.

@@ -248,6 +248,10 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
             }
             int index = fallbackBlocks.indexOfLive(segment);
             fallback.free(segment);
+            if (fallbackBlocks.isNewest(index)) {
+                notePeak(current);
+                counters.returnFallback(segment.byteSize());
+            }
             fallbackBlocks.remove(index);
         } finally {
             lock.unlock();

@@ -263,6 +263,11 @@ class BufferAllocatorModelTest {
                     cursor = offset;
                 }
             } else {
+                boolean newest = live.stream().filter(b -> !b.inBuffer).allMatch(b -> b.birth < block.birth);
+                if (newest) {   // a bigger buffer would have rewound it: it leaves the demand
+                    notePeak();
+                    fallbackBytesSinceReset -= block.segment.byteSize();
+                }
                 // Freeing it again is a double free: refused, nothing changes.
                 expectUnchanged(IllegalArgumentException.class, () -> allocator.free(block.segment));
             }
@@ -286,6 +291,8 @@ class BufferAllocatorModelTest {
             notePeak();
             cursor = open.cursor;
             floor = open.floor;
+            fallbackBytesSinceReset -= live.stream().filter(b -> !b.inBuffer && b.birth >= open.birth)
+                    .mapToLong(b -> b.segment.byteSize()).sum();
             live.removeIf(b -> b.birth >= open.birth);
         }
 

@@ -467,6 +467,18 @@ class BufferAllocatorTest {
         }
 
         @Test
+        void aBigBlockAllocatedAndFreedInALoopCountsOnceInThePeakDemand() {
+            try (BufferAllocator allocator = BufferAllocator.of(arena.allocate(64))) {
+                allocator.allocate(16, 1);
+                for (int round = 0; round < 1000; round++) {
+                    allocator.free(allocator.allocate(100, 8));   // each time from the fallback
+                }
+                assertThat(allocator.statistics().fallbackCount()).isEqualTo(1000);
+                assertThat(allocator.statistics().peakDemand()).isEqualTo(116);
+            }
+        }
+
+        @Test
         void aBufferOfThePeakDemandServesTheSameWorkWithoutFallback() {
             long peak;
             try (BufferAllocator small = BufferAllocator.of(arena.allocate(64))) {

@@ -1,6 +1,7 @@
 package dev.bufalloc.bench;
 
 import dev.bufalloc.BufferAllocator;
+import dev.bufalloc.Frame;
 import org.lwjgl.system.MemoryStack;
 import org.lwjgl.system.MemoryUtil;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -23,7 +24,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 @State(Scope.Thread)
 @Scenario(letter = "c", title = "Temporary frame: 10 allocations, then reset",
         operation = "open a scope, 10 allocations of 16 B written once, close the scope",
-        notes = "LWJGL's `nmalloc` returns a raw address written with `memPutLong` (no checks, with"
+        notes = "`bufalloc_frame` pushes and closes a `Frame`; `bufalloc` resets the whole buffer instead;"
+                + " `bufalloc_frameArena` uses the frame's `Arena` view (a JDK confined arena per frame, a"
+                + " `reinterpret` per block) and `bufalloc_checked` a checked allocator (a new generation scope"
+                + " and 160 poisoned bytes per reset): those two rows are what the safety features cost."
+                + " LWJGL's `nmalloc` returns a raw address written with `memPutLong` (no checks, with"
                 + " `-Dorg.lwjgl.util.NoChecks=true`); the others return segments whose writes are bounds-"
                 + " and thread-checked. The buffer here comes from a confined arena. The slicing allocator"
                 + " is a local made anew per frame.")
@@ -32,6 +37,7 @@ public class FrameBenchmark extends NativeMemoryBenchmark {
     private static final int BLOCKS = 10;
 
     private BufferAllocator buffer;
+    private BufferAllocator checked;
     private MemorySegment slab;
     private MemoryStack stack;
 
@@ -39,6 +45,7 @@ public class FrameBenchmark extends NativeMemoryBenchmark {
     @Setup
     public void setUp() {
         buffer = nativeBuffer(4096);
+        checked = closeLater(BufferAllocator.ofChecked(nativeMemory(4096)));
         slab = nativeMemory(4096);
         stack = MemoryStack.create(4096);
     }
@@ -52,11 +59,34 @@ public class FrameBenchmark extends NativeMemoryBenchmark {
         buffer.reset();
     }
 
-    // FRAME VARIANT: when dev.bufalloc.Frame lands on main, add here
-    //     @Benchmark public void bufalloc_frame() {
-    //         try (Frame frame = buffer.push()) { <the same 10 allocations> }
-    //     }
-    // and a target "(c) bufalloc frame" in Targets (it then compares with the same peers).
+    /** A frame pushed and closed: the rewind frees the 10 blocks and nothing older. */
+    @Benchmark
+    public void bufalloc_frame() {
+        try (Frame frame = buffer.push()) {
+            for (int i = 0; i < BLOCKS; i++) {
+                frame.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
+            }
+        }
+    }
+
+    /** The frame's Arena view: the blocks live in a scope that ends with the frame (a JDK confined arena). */
+    @Benchmark
+    public void bufalloc_frameArena() {
+        try (Arena frame = buffer.push().asArena()) {
+            for (int i = 0; i < BLOCKS; i++) {
+                frame.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
+            }
+        }
+    }
+
+    /** A checked allocator, reset per frame: each reset ends a generation's scope and poisons the bytes. */
+    @Benchmark
+    public void bufalloc_checked() {
+        for (int i = 0; i < BLOCKS; i++) {
+            checked.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
+        }
+        checked.reset();
+    }
 
     /** LWJGL's stack: push, 10 nmalloc, pop. */
     @Benchmark

@@ -1,6 +1,7 @@
 package dev.bufalloc.bench;
 
 import dev.bufalloc.BufferAllocator;
+import dev.bufalloc.SharedBufferAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.lwjgl.system.MemoryStack;
@@ -12,6 +13,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.infra.Blackhole;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 
@@ -41,6 +43,7 @@ public class SingleAllocationBenchmark extends NativeMemoryBenchmark {
     static final int BATCH = 128;
 
     private BufferAllocator buffer;
+    private SharedBufferAllocator shared;
     private MemorySegment slab;
     private SegmentAllocator prefix;
     private LongBump bump;
@@ -51,6 +54,7 @@ public class SingleAllocationBenchmark extends NativeMemoryBenchmark {
     @Setup
     public void setUp() {
         buffer = nativeBuffer(BATCH * BLOCK_SIZE);
+        shared = SharedBufferAllocator.withoutFallback(Arena.ofAuto().allocate(BATCH * BLOCK_SIZE, 64));
         slab = nativeMemory(BATCH * BLOCK_SIZE);
         prefix = SegmentAllocator.prefixAllocator(nativeMemory(BLOCK_SIZE));
         bump = new LongBump(slab.byteSize());
@@ -74,6 +78,24 @@ public class SingleAllocationBenchmark extends NativeMemoryBenchmark {
             buffer.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
         }
         buffer.reset();
+    }
+
+    /** @param blackhole where the blocks escape */
+    @Benchmark
+    public void shared_escaping(Blackhole blackhole) {
+        for (int i = 0; i < BATCH; i++) {
+            blackhole.consume(shared.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT));
+        }
+        shared.reset();
+    }
+
+    /** The thread-safe variant, used by one thread: its compare-and-set bump, uncontended. */
+    @Benchmark
+    public void shared_local() {
+        for (int i = 0; i < BATCH; i++) {
+            shared.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
+        }
+        shared.reset();
     }
 
     /** @param blackhole where the blocks escape */

@@ -42,9 +42,11 @@ public final class Targets {
         targets.atMost("(a) not escaping: bufalloc <= 1.0x slicingAllocator",
                 "SingleAllocationBenchmark", "bufalloc_local", "slicing_local", 1.0);
         targets.atMost("(c) bufalloc frame <= 1.0x LWJGL push/10 nmalloc/pop",
+                "FrameBenchmark", "bufalloc_frame", "lwjgl", 1.0);
+        targets.atMost("(c) bufalloc reset <= 1.0x LWJGL push/10 nmalloc/pop",
                 "FrameBenchmark", "bufalloc", "lwjgl", 1.0);
         targets.atLeast("(c) bufalloc frame >= 20x faster than Arena.ofConfined() + 10 allocations",
-                "FrameBenchmark", "arena", "bufalloc", 20.0);
+                "FrameBenchmark", "arena", "bufalloc_frame", 20.0);
         targets.atMost("(d) strlen: bufalloc <= 1.05x prefixAllocator",
                 "StrlenBenchmark", "bufalloc", "prefix", 1.05);
         targets.atLeast("(d) strlen: bufalloc >= 1.9x faster than an Arena per call",
@@ -57,6 +59,7 @@ public final class Targets {
                 "HeapBufferBenchmark", "heap", "bufalloc", 1.1);
         targets.noAllocation("SingleAllocationBenchmark", "bufalloc_local");
         targets.noAllocation("FrameBenchmark", "bufalloc");
+        targets.noAllocation("FrameBenchmark", "bufalloc_frame");
         targets.noAllocation("HeapBufferBenchmark", "bufalloc");
         targets.noAllocation("HeapBufferBenchmark", "heap");
         return List.copyOf(targets.checks);
