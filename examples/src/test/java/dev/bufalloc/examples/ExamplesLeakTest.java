@@ -23,7 +23,12 @@ class ExamplesLeakTest {
     /** Every example's {@code main}: add a line for each new example. */
     static Stream<Arguments> examples() {
         return Stream.of(
-                example("SeedExample", SeedExample::main));
+                example("SeedExample", SeedExample::main),
+                example("StrlenExample", StrlenExample::main),
+                example("QsortExample", QsortExample::main),
+                example("StructByValueExample", StructByValueExample::main),
+                example("PerRequestScratchExample", PerRequestScratchExample::main),
+                example("SizingExample", SizingExample::main));
     }
 
     private static Arguments example(String name, ExampleRunner.Main main) {
