@@ -510,7 +510,7 @@ class ErrorsTableTest {
 
     static List<org.junit.jupiter.params.provider.Arguments> tableRows() throws IOException {
         return parseTable().stream()
-                .map(cells -> org.junit.jupiter.params.provider.Arguments.of((Object[]) cells.subList(0, 5).toArray()))
+                .map(cells -> org.junit.jupiter.params.provider.Arguments.of(cells.subList(0, 5).toArray()))
                 .toList();
     }
 

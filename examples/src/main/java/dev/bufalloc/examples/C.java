@@ -13,6 +13,7 @@ import java.lang.invoke.MethodHandles;
  * with {@code --enable-native-access=ALL-UNNAMED} (the examples module's {@code exec} and
  * surefire configurations pass it).
  */
+@SuppressWarnings("restricted")   // calling C is what the examples show
 final class C {
 
     private static final Linker LINKER = Linker.nativeLinker();

@@ -25,6 +25,7 @@ public final class QsortExample {
     static final int[] INPUT = {42, -7, 1000, 0, 13, -7, 5, 99, Integer.MIN_VALUE, Integer.MAX_VALUE};
 
     /** A pointer to one {@code int}: what the comparator gets, twice. */
+    @SuppressWarnings("restricted")   // the layout says what the pointer points to
     private static final AddressLayout INT_POINTER = ADDRESS.withTargetLayout(JAVA_INT);
     /** {@code int (*)(const void *, const void *)}. */
     private static final FunctionDescriptor COMPARE = FunctionDescriptor.of(JAVA_INT, INT_POINTER, INT_POINTER);
