@@ -45,10 +45,17 @@ public class SharedBufferAllocatorLincheckTest {
 
     @Operation
     public long allocate(@Param(name = "units") int units, @Param(name = "alignShift") int alignShift) {
+        return offsetOrFull(allocator, buffer, units, alignShift);
+    }
+
+    /** Allocates; returns the block's offset, -1 when the buffer is full, -2 when the allocator is closed. */
+    static long offsetOrFull(SharedBufferAllocator allocator, MemorySegment buffer, int units, int alignShift) {
         try {
             return allocator.allocate(size(units), alignment(alignShift)).address() - buffer.address();
         } catch (IndexOutOfBoundsException full) {
             return -1;
+        } catch (IllegalStateException closed) {
+            return -2;
         }
     }
 
@@ -128,13 +135,7 @@ public class SharedBufferAllocatorLincheckTest {
 
         @Operation
         public long allocate(@Param(name = "units") int units, @Param(name = "alignShift") int alignShift) {
-            try {
-                return allocator.allocate(size(units), alignment(alignShift)).address() - buffer.address();
-            } catch (IndexOutOfBoundsException full) {
-                return -1;
-            } catch (IllegalStateException closed) {
-                return -2;
-            }
+            return offsetOrFull(allocator, buffer, units, alignShift);
         }
 
         @Operation

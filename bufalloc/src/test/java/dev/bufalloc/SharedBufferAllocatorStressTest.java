@@ -38,7 +38,7 @@ class SharedBufferAllocatorStressTest {
 
     static final int CAPACITY = 64 * 1024;
     static final int ALLOCATIONS_PER_RUN = 1 << 20;
-    static final int ALLOCATIONS_PER_PHASE = 4096;
+    static final int ALLOCATIONS_PER_PHASE = 2048;
     /** Only a guard against a hung test if a worker dies: no assertion depends on it. */
     static final long HANG_GUARD_SECONDS = 60;
 
@@ -359,7 +359,7 @@ class SharedBufferAllocatorStressTest {
     @Test
     void allocationsRacingResetAreNeverHandedOutTwiceInOneEpoch() throws Throwable {
         int threadCount = 4;
-        int resets = 2000;
+        int resets = 1000;
         MemorySegment small = buffer.asSlice(0, 4096);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         long[] epoch = new long[1];

@@ -52,6 +52,13 @@ class SharedBufferAllocatorTest {
         }
     }
 
+    /** A block whose bytes were given back: allocated, then freed while it was the most recent. */
+    static MemorySegment givenBack(SharedBufferAllocator allocator) {
+        MemorySegment block = allocator.allocate(8, 1);
+        allocator.free(block);
+        return block;
+    }
+
     /** The offset of {@code block} in {@code buffer}. */
     static long offset(MemorySegment block, MemorySegment buffer) {
         return block.address() - buffer.address();
@@ -275,10 +282,8 @@ class SharedBufferAllocatorTest {
 
         @Test
         void aBlockThatIsNotLiveIsRefused() {
-            MemorySegment buffer = arena.allocate(64);
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer)) {
-                MemorySegment given = allocator.allocate(8, 1);
-                allocator.free(given);
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(64))) {
+                MemorySegment given = givenBack(allocator);
                 assertThatThrownBy(() -> allocator.free(given))           // its bytes were given back
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("beyond the 0 bytes in use");
                 MemorySegment foreign = arena.allocate(8);
@@ -352,10 +357,8 @@ class SharedBufferAllocatorTest {
 
         @Test
         void aBlockThatIsNotLiveIsRefused() {
-            MemorySegment buffer = arena.allocate(64);
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer)) {
-                MemorySegment given = allocator.allocate(8, 1);
-                allocator.free(given);
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(64))) {
+                MemorySegment given = givenBack(allocator);
                 assertThatThrownBy(() -> allocator.reallocate(given, 16, 1)).isInstanceOf(IllegalArgumentException.class);
                 assertThatThrownBy(() -> allocator.reallocate(arena.allocate(8), 16, 1))
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Not a live block");
