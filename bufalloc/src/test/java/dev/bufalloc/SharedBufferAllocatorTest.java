@@ -1,0 +1,542 @@
+package dev.bufalloc;
+
+import dev.bufalloc.BufferAllocatorModelTest.CountingFallback;
+import dev.bufalloc.BufferAllocatorTest.RecordingFallback;
+import dev.bufalloc.context.ContextAllocator;
+import dev.bufalloc.context.MallocAllocator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** {@link SharedBufferAllocator}: every documented exception, and examples of the contract. */
+class SharedBufferAllocatorTest {
+
+    private Arena arena;
+
+    @BeforeEach
+    void openArena() {
+        arena = Arena.ofShared();
+    }
+
+    @AfterEach
+    void closeArena() {
+        arena.close();
+    }
+
+    /** Runs {@code action} on a new platform thread and returns its result; rethrows what it threw. */
+    static <T> T onAnotherThread(Callable<T> action) throws Throwable {
+        FutureTask<T> task = new FutureTask<>(action);
+        Thread thread = new Thread(task, "other");
+        thread.start();
+        try {
+            return task.get();
+        } catch (ExecutionException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** A block whose bytes were given back: allocated, then freed while it was the most recent. */
+    static MemorySegment givenBack(SharedBufferAllocator allocator) {
+        MemorySegment block = allocator.allocate(8, 1);
+        allocator.free(block);
+        return block;
+    }
+
+    /** The offset of {@code block} in {@code buffer}. */
+    static long offset(MemorySegment block, MemorySegment buffer) {
+        return block.address() - buffer.address();
+    }
+
+    @Nested
+    class Factories {
+
+        @Test
+        void nullIsRefused() {
+            MemorySegment buffer = arena.allocate(8);
+            assertThatThrownBy(() -> SharedBufferAllocator.of(null)).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> SharedBufferAllocator.of(null, MallocAllocator.instance()))
+                    .isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> SharedBufferAllocator.of(buffer, null))
+                    .isInstanceOf(NullPointerException.class).hasMessageContaining("fallback");
+            assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(null))
+                    .isInstanceOf(NullPointerException.class);
+        }
+
+        @Test
+        void anEmptyBufferIsRefused() {
+            assertThatThrownBy(() -> SharedBufferAllocator.of(MemorySegment.ofArray(new byte[0])))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
+            assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(MemorySegment.NULL))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+
+        @Test
+        void aReadOnlyBufferIsRefused() {
+            assertThatThrownBy(() -> SharedBufferAllocator.of(arena.allocate(8).asReadOnly(), MallocAllocator.instance()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("read-only");
+        }
+
+        @Test
+        void aBufferWhoseArenaIsClosedIsRefused() {
+            Arena closed = Arena.ofShared();
+            MemorySegment buffer = closed.allocate(8);
+            closed.close();
+            assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(buffer))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("arena is closed");
+        }
+
+        @Test
+        void aBufferConfinedToAnotherThreadIsRefused() {
+            try (Arena confined = Arena.ofConfined()) {
+                MemorySegment buffer = confined.allocate(8);
+                assertThatThrownBy(() -> onAnotherThread(() -> SharedBufferAllocator.of(buffer)))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("confined");
+            }
+        }
+
+        @Test
+        void aBufferOfMoreThanTwoToTheFortyEightBytesIsRefused() {
+            // No such memory is allocated: a segment of 2^48 + 1 bytes at address 0 is only looked at.
+            MemorySegment huge = MemorySegment.NULL.reinterpret((1L << 48) + 1);
+            assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(huge))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2^48");
+        }
+
+        @Test
+        void ofWithoutAFallbackTakesTheContextAllocatorCurrentNow() {
+            CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
+            SharedBufferAllocator[] made = new SharedBufferAllocator[1];
+            ContextAllocator.runWith(fallback, () -> made[0] = SharedBufferAllocator.of(arena.allocate(8)));
+            try (SharedBufferAllocator allocator = made[0]) {
+                MemorySegment block = allocator.allocate(16, 1);   // does not fit: the context's allocator
+                assertThat(fallback.live).containsExactly(block);
+            }
+            assertThat(fallback.live).isEmpty();
+        }
+    }
+
+    @Nested
+    class Allocate {
+
+        @Test
+        void threadsAllocateFromOneBufferAndNoTwoBlocksShareAByte() throws Exception {
+            int threads = 4;
+            int blocksPerThread = 100;
+            MemorySegment buffer = arena.allocate(threads * blocksPerThread * 8L, 8);
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer)) {
+                CyclicBarrier start = new CyclicBarrier(threads);
+                List<CompletableFuture<List<Long>>> workers = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    workers.add(CompletableFuture.supplyAsync(() -> {
+                        await(start);
+                        List<Long> offsets = new ArrayList<>();
+                        for (int i = 0; i < blocksPerThread; i++) {
+                            offsets.add(offset(allocator.allocate(ValueLayout.JAVA_LONG), buffer));
+                        }
+                        return offsets;
+                    }, r -> new Thread(r).start()));
+                }
+                Set<Long> all = new HashSet<>();
+                for (CompletableFuture<List<Long>> worker : workers) {
+                    all.addAll(worker.get());
+                }
+                // 8-byte blocks at 8-byte alignment: no padding, so the buffer is exactly full.
+                assertThat(all).hasSize(threads * blocksPerThread).allMatch(o -> o % 8 == 0 && o < buffer.byteSize());
+                assertThat(allocator.usedBytes()).isEqualTo(buffer.byteSize());
+                assertThat(allocator.statistics().fallbackCount()).isZero();
+            }
+        }
+
+        @Test
+        void paddingIsOnlyWhatTheAlignmentNeeds() {
+            MemorySegment buffer = arena.allocate(256, 64);
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer)) {
+                allocator.allocate(1, 1);
+                assertThat(offset(allocator.allocate(8, 64), buffer)).isEqualTo(64);
+                assertThat(allocator.usedBytes()).isEqualTo(72);
+            }
+        }
+
+        @Test
+        void anyFfmApiTakesItAsASegmentAllocator() {
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(64))) {
+                assertThat(allocator.allocateFrom("hello").getString(0)).isEqualTo("hello");
+            }
+        }
+
+        @Test
+        void whatDoesNotFitGoesToTheFallback() {
+            CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
+            MemorySegment buffer = arena.allocate(16);
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(buffer, fallback)) {
+                MemorySegment inBuffer = allocator.allocate(12, 1);
+                MemorySegment elsewhere = allocator.allocate(8, 1);
+                assertThat(offset(inBuffer, buffer)).isZero();
+                assertThat(fallback.live).containsExactly(elsewhere);
+                assertThat(allocator.usedBytes()).isEqualTo(12);
+                MemorySegment stillFits = allocator.allocate(4, 1);   // the buffer is not given up on
+                assertThat(offset(stillFits, buffer)).isEqualTo(12);
+                allocator.free(elsewhere);
+                assertThat(fallback.live).isEmpty();
+            }
+        }
+
+        @Test
+        void aNegativeSizeIsRefused() {
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(16))) {
+                assertThatThrownBy(() -> allocator.allocate(-1, 1)).isInstanceOf(IllegalArgumentException.class);
+                assertThat(allocator.usedBytes()).isZero();
+            }
+        }
+
+        @Test
+        void anAlignmentThatIsNotAPowerOfTwoIsRefused() {
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(16))) {
+                for (long alignment : new long[] {0, 3, -8}) {
+                    assertThatThrownBy(() -> allocator.allocate(1, alignment)).isInstanceOf(IllegalArgumentException.class);
+                }
+                assertThat(allocator.usedBytes()).isZero();
+            }
+        }
+
+        @Test
+        void aHeapBufferGivesNoMoreAlignmentThanItsArray() {
+            try (SharedBufferAllocator bytes = SharedBufferAllocator.withoutFallback(MemorySegment.ofArray(new byte[16]));
+                 SharedBufferAllocator longs = SharedBufferAllocator.withoutFallback(MemorySegment.ofArray(new long[2]))) {
+                assertThatThrownBy(() -> bytes.allocate(2, 2))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 1");
+                assertThat(longs.allocate(8, 8).byteSize()).isEqualTo(8);
+                assertThatThrownBy(() -> longs.allocate(8, 16)).isInstanceOf(IllegalArgumentException.class);
+            }
+        }
+
+        @Test
+        void aFullBufferWithoutFallbackSaysWhatWasAskedAndLeft() {
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(16))) {
+                allocator.allocate(12, 1);
+                assertThatThrownBy(() -> allocator.allocate(8, 1))
+                        .isInstanceOf(IndexOutOfBoundsException.class)
+                        .hasMessageContaining("asked 8 bytes").hasMessageContaining("4 of 16 bytes left");
+                assertThat(allocator.usedBytes()).isEqualTo(12);
+            }
+        }
+
+        @Test
+        void aClosedAllocatorRefuses() {
+            SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(16));
+            allocator.close();
+            assertThatThrownBy(() -> allocator.allocate(1, 1)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Nested
+    class Free {
+
+        @Test
+        void freeingTheMostRecentBlockGivesItsBytesBackOnlyIfNoOtherThreadAllocatedAfterIt() throws Throwable {
+            MemorySegment buffer = arena.allocate(64);
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer)) {
+                MemorySegment mine = allocator.allocate(8, 1);
+                MemorySegment theirs = onAnotherThread(() -> allocator.allocate(8, 1));
+                allocator.free(mine);                              // not the most recent any more: no effect
+                assertThat(allocator.usedBytes()).isEqualTo(16);
+                onAnotherThread(() -> {
+                    allocator.free(theirs);                         // the most recent: its bytes come back
+                    return null;
+                });
+                assertThat(allocator.usedBytes()).isEqualTo(8);
+                allocator.free(mine);                              // the most recent again, and still live
+                assertThat(allocator.usedBytes()).isZero();
+            }
+        }
+
+        @Test
+        void aFallbackBlockIsFreedThroughTheFallback() {
+            CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(arena.allocate(8), fallback)) {
+                MemorySegment block = allocator.allocate(32, 16);
+                allocator.free(block);
+                assertThat(fallback.live).isEmpty();
+                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
+                assertThatThrownBy(() -> allocator.free(block))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Not a live block");
+            }
+        }
+
+        @Test
+        void aBlockThatIsNotLiveIsRefused() {
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(64))) {
+                MemorySegment given = givenBack(allocator);
+                assertThatThrownBy(() -> allocator.free(given))           // its bytes were given back
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("beyond the 0 bytes in use");
+                MemorySegment foreign = arena.allocate(8);
+                assertThatThrownBy(() -> allocator.free(foreign))         // not the allocator's at all
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Not a live block");
+                assertThatThrownBy(() -> allocator.free(null)).isInstanceOf(NullPointerException.class);
+            }
+        }
+
+        @Test
+        void aClosedAllocatorRefuses() {
+            SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(16));
+            MemorySegment block = allocator.allocate(8, 1);
+            allocator.close();
+            assertThatThrownBy(() -> allocator.free(block)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Nested
+    class Reallocate {
+
+        @Test
+        void theMostRecentBlockGrowsAndShrinksInPlace() {
+            MemorySegment buffer = arena.allocate(64, 8);
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer)) {
+                MemorySegment block = allocator.allocate(8, 8);
+                MemorySegment grown = allocator.reallocate(block, 40, 8);
+                assertThat(grown.address()).isEqualTo(block.address());
+                assertThat(grown.byteSize()).isEqualTo(40);
+                assertThat(allocator.usedBytes()).isEqualTo(40);
+                MemorySegment shrunk = allocator.reallocate(grown, 4, 1);
+                assertThat(shrunk.address()).isEqualTo(block.address());
+                assertThat(allocator.usedBytes()).isEqualTo(4);
+                assertThat(allocator.statistics().inPlaceReallocations()).isEqualTo(2);
+                assertThat(allocator.statistics().copiedBytes()).isZero();
+            }
+        }
+
+        @Test
+        void aBlockAnotherThreadAllocatedAfterMovesWithItsBytes() throws Throwable {
+            MemorySegment buffer = arena.allocate(64, 8);
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer)) {
+                MemorySegment mine = allocator.allocate(8, 8);
+                mine.set(ValueLayout.JAVA_LONG, 0, 0x1234_5678_9ABC_DEF0L);
+                onAnotherThread(() -> allocator.allocate(8, 8));
+                MemorySegment moved = allocator.reallocate(mine, 16, 8);
+                assertThat(offset(moved, buffer)).isEqualTo(16);
+                assertThat(moved.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(0x1234_5678_9ABC_DEF0L);
+                assertThat(allocator.usedBytes()).isEqualTo(32);
+                assertThat(allocator.statistics().copiedBytes()).isEqualTo(8);
+                assertThat(allocator.statistics().inPlaceReallocations()).isZero();
+            }
+        }
+
+        @Test
+        void aBlockMovedToTheFallbackGivesItsBufferBytesBackIfStillTheMostRecent() {
+            CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(arena.allocate(16), fallback)) {
+                MemorySegment block = allocator.allocate(8, 1);
+                block.fill((byte) 7);
+                MemorySegment moved = allocator.reallocate(block, 32, 1);
+                assertThat(fallback.live).containsExactly(moved);
+                assertThat(moved.asSlice(0, 8).toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 7);
+                assertThat(allocator.usedBytes()).isZero();
+                MemorySegment grown = allocator.reallocate(moved, 64, 1);   // a fallback block: by the fallback
+                assertThat(fallback.live).containsExactly(grown);
+                assertThat(allocator.statistics().fallbackCount()).isEqualTo(2);
+                assertThat(allocator.statistics().fallbackBytes()).isEqualTo(32 + 64);
+            }
+        }
+
+        @Test
+        void aBlockThatIsNotLiveIsRefused() {
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(64))) {
+                MemorySegment given = givenBack(allocator);
+                assertThatThrownBy(() -> allocator.reallocate(given, 16, 1)).isInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(() -> allocator.reallocate(arena.allocate(8), 16, 1))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Not a live block");
+                assertThatThrownBy(() -> allocator.reallocate(null, 16, 1)).isInstanceOf(NullPointerException.class);
+                assertThat(allocator.usedBytes()).isZero();
+            }
+        }
+
+        @Test
+        void aBadSizeOrAlignmentIsRefusedAndTheBlockStays() {
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(64));
+                 SharedBufferAllocator heap = SharedBufferAllocator.withoutFallback(MemorySegment.ofArray(new int[4]))) {
+                MemorySegment block = allocator.allocate(8, 1);
+                assertThatThrownBy(() -> allocator.reallocate(block, -1, 1)).isInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(() -> allocator.reallocate(block, 8, 6)).isInstanceOf(IllegalArgumentException.class);
+                assertThat(allocator.usedBytes()).isEqualTo(8);
+                MemorySegment ints = heap.allocate(4, 4);
+                assertThatThrownBy(() -> heap.reallocate(ints, 8, 8))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 4");
+                assertThat(heap.usedBytes()).isEqualTo(4);
+            }
+        }
+
+        @Test
+        void aBlockThatMustMoveAndDoesNotFitWithoutFallbackIsRefusedAndStays() {
+            MemorySegment buffer = arena.allocate(16);
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer)) {
+                MemorySegment first = allocator.allocate(8, 1);
+                allocator.allocate(4, 1);
+                assertThatThrownBy(() -> allocator.reallocate(first, 16, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+                assertThat(allocator.usedBytes()).isEqualTo(12);
+                allocator.free(first);   // still live
+            }
+        }
+
+        @Test
+        void aClosedAllocatorRefuses() {
+            SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(16));
+            MemorySegment block = allocator.allocate(8, 1);
+            allocator.close();
+            assertThatThrownBy(() -> allocator.reallocate(block, 4, 1)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Nested
+    class ResetAndClose {
+
+        @Test
+        void resetFromAnotherThreadAfterTheWorkersAreDoneEmptiesTheBufferAndFreesFallbackBlocks() throws Throwable {
+            CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
+            MemorySegment buffer = arena.allocate(16);
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(buffer, fallback)) {
+                MemorySegment old = onAnotherThread(() -> allocator.allocate(16, 1));
+                onAnotherThread(() -> allocator.allocate(32, 1));   // to the fallback
+                onAnotherThread(() -> {
+                    allocator.reset();
+                    return null;
+                });
+                assertThat(allocator.usedBytes()).isZero();
+                assertThat(fallback.live).isEmpty();
+                assertThatThrownBy(() -> allocator.free(old)).isInstanceOf(IllegalArgumentException.class);
+                assertThat(offset(allocator.allocate(8, 1), buffer)).isZero();   // the bytes are handed out again
+            }
+        }
+
+        @Test
+        void resetOfAClosedAllocatorIsRefused() {
+            SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(16));
+            allocator.close();
+            assertThatThrownBy(allocator::reset).isInstanceOf(IllegalStateException.class);
+        }
+
+        @Test
+        void resetRethrowsWhatTheFallbackThrewAfterReleasingEveryBlock() {
+            RecordingFallback fallback = new RecordingFallback();
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(arena.allocate(8), fallback)) {
+                allocator.allocate(8, 1);
+                allocator.allocate(16, 1);
+                allocator.allocate(16, 1);
+                fallback.failure = new IllegalStateException("free failed");
+                assertThatThrownBy(allocator::reset).isSameAs(fallback.failure);
+                assertThat(fallback.live).isEmpty();
+                assertThat(allocator.usedBytes()).isZero();
+                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
+                assertThat(allocator.statistics().resets()).isEqualTo(1);
+                fallback.failure = null;
+            }
+        }
+
+        @Test
+        void closeFromAnotherThreadFreesFallbackBlocksAndReleasesTheBuffer() throws Throwable {
+            CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
+            MemorySegment buffer = arena.allocate(16);
+            SharedBufferAllocator allocator = SharedBufferAllocator.of(buffer, fallback);
+            allocator.allocate(12, 1);
+            allocator.allocate(32, 1);
+            onAnotherThread(() -> {
+                allocator.close();
+                return null;
+            });
+            assertThat(fallback.live).isEmpty();
+            assertThat(allocator.usedBytes()).as("the cursor at the close").isEqualTo(12);
+            assertThat(allocator.toString()).contains("closed");
+            SharedBufferAllocator.withoutFallback(buffer).close();   // the buffer is free for another allocator
+        }
+
+        @Test
+        void closeTwiceIsRefused() {
+            SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(16));
+            allocator.close();
+            assertThatThrownBy(allocator::close).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        }
+
+        @Test
+        void closeRethrowsWhatTheFallbackThrewAfterClosingAllTheSame() {
+            RecordingFallback fallback = new RecordingFallback();
+            MemorySegment buffer = arena.allocate(8);
+            SharedBufferAllocator allocator = SharedBufferAllocator.of(buffer, fallback);
+            allocator.allocate(16, 1);
+            fallback.failure = new IllegalStateException("free failed");
+            assertThatThrownBy(allocator::close).isSameAs(fallback.failure);
+            assertThat(fallback.live).isEmpty();
+            assertThatThrownBy(() -> allocator.allocate(1, 1)).isInstanceOf(IllegalStateException.class);
+            SharedBufferAllocator.withoutFallback(buffer).close();
+        }
+    }
+
+    @Test
+    void statisticsCountBufferAndFallbackOverTheAllocatorsLife() {
+        CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
+        try (SharedBufferAllocator allocator = SharedBufferAllocator.of(arena.allocate(64), fallback)) {
+            allocator.allocate(40, 1);
+            MemorySegment big = allocator.allocate(30, 1);
+            BufferStatistics before = allocator.statistics();
+            assertThat(before).isEqualTo(new BufferStatistics(64, 40, 70, 1, 30, 1, 30, 0, 0, 0));
+            assertThat(before.remainingBytes()).isEqualTo(24);
+            allocator.free(big);
+            allocator.reset();
+            // Life totals and the peak stay; what is live and in use does not.
+            assertThat(allocator.statistics()).isEqualTo(new BufferStatistics(64, 0, 70, 1, 30, 0, 0, 0, 0, 1));
+        }
+    }
+
+    @Nested
+    class OneBufferOneAllocator {
+
+        @Test
+        void aSharedAllocatorOverABufferThatABufferAllocatorManagesIsRefused() {
+            MemorySegment buffer = arena.allocate(64);
+            try (BufferAllocator first = BufferAllocator.of(buffer.asSlice(16, 16))) {
+                assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(buffer))
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("overlaps a buffer that a live allocator manages")
+                        .hasMessageContaining("BufferAllocator");
+                assertThat(first.allocate(8, 1).byteSize()).isEqualTo(8);
+            }
+            SharedBufferAllocator.withoutFallback(buffer).close();
+        }
+
+        @Test
+        void aBufferAllocatorOverABufferThatASharedAllocatorManagesIsRefused() {
+            byte[] bytes = new byte[16];
+            try (SharedBufferAllocator first = SharedBufferAllocator.withoutFallback(MemorySegment.ofArray(bytes))) {
+                assertThatThrownBy(() -> BufferAllocator.of(bytes))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("SharedBufferAllocator");
+                assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(MemorySegment.ofArray(bytes).asSlice(8)))
+                        .isInstanceOf(IllegalStateException.class);
+                assertThat(first.capacity()).isEqualTo(16);
+            }
+            BufferAllocator.of(bytes).close();
+        }
+    }
+
+    static void await(CyclicBarrier barrier) {
+        try {
+            barrier.await();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
