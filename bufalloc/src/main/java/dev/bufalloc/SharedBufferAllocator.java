@@ -293,9 +293,12 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
     public void close() {
         lock.lock();
         try {
-            long current = checkOpen();
-            notePeak(current);
-            usedAtClose = (long) STATE.getAndSet(this, CLOSED) & USED_MASK;
+            long current;
+            do {   // usedAtClose is written before CLOSED is published, so a reader that sees CLOSED sees it
+                current = checkOpen();
+                notePeak(current);
+                usedAtClose = current & USED_MASK;
+            } while (!STATE.compareAndSet(this, current, CLOSED));
             claim.clean();
             fallbackBlocks.freeSince(0, fallback);
         } finally {

@@ -112,6 +112,7 @@ class SharedBufferAllocatorTest {
         }
 
         @Test
+        @SuppressWarnings("restricted")   // a segment over no memory, only looked at
         void aBufferOfMoreThanTwoToTheFortyEightBytesIsRefused() {
             // No such memory is allocated: a segment of 2^48 + 1 bytes at address 0 is only looked at.
             MemorySegment huge = MemorySegment.NULL.reinterpret((1L << 48) + 1);
