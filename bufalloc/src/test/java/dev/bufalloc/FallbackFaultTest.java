@@ -14,7 +14,6 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -128,36 +127,40 @@ class FallbackFaultTest {
     private static void tryEveryPosition(Buffer buffer, Failure failure) {
         long positions = 0;
         long injected = 0;
-        for (long seed : seeds()) {
-            // A run with no failure tells which fallback calls the sequence makes: each is a k to fail.
-            List<CountingAllocator.Call> calls = run(buffer, seed, 0, failure).calls;
-            for (long k = 1; k <= calls.size(); k++) {
-                if (failure.injectedOn(calls.get((int) k - 1))) {
-                    injected += run(buffer, seed, k, failure).failures;
-                    positions++;
+        long deadline = soakDeadline();
+        SplittableRandom random = new SplittableRandom();
+        int sequences = 0;
+        for (; sequences < DEFAULT_SEEDS.length || System.nanoTime() < deadline; sequences++) {
+            long seed = sequences < DEFAULT_SEEDS.length ? DEFAULT_SEEDS[sequences] : random.nextLong();
+            try {
+                // A run with no failure tells which fallback calls the sequence makes: each is a k to fail.
+                List<CountingAllocator.Call> calls = run(buffer, seed, 0, failure).calls;
+                for (long k = 1; k <= calls.size(); k++) {
+                    if (failure.injectedOn(calls.get((int) k - 1))) {
+                        injected += run(buffer, seed, k, failure).failures;
+                        positions++;
+                    }
                 }
+            } catch (AssertionError e) {
+                throw new AssertionError("seed " + seed + " (" + buffer + ", " + failure + ")", e);
             }
         }
-        System.out.printf("FallbackFaultTest %s, %s: %d fault positions tried%n", buffer, failure, positions);
+        System.out.printf("FallbackFaultTest %s, %s: %d sequences, %d fault positions tried%n",
+                buffer, failure, sequences, positions);
         assertThat(positions).isPositive();
         assertThat(injected).isEqualTo(positions);   // each k was reached and failed once
     }
 
     /**
-     * The default seeds, and with {@code -Dbufalloc.soak.seconds=N} random ones after them until this
-     * test's share of N seconds has passed: the soak's N seconds are split evenly between the
-     * parameterized runs that are enabled (two buffers, two failures), so the whole test takes N.
+     * With {@code -Dbufalloc.soak.seconds=N}, when this run's share of N seconds ends: the soak's N
+     * seconds are split evenly between the parameterized runs (each buffer with each failure), so the whole
+     * test takes N. Without it, now: only the default seeds run. Seeds are drawn one at a time as the
+     * runs go, never ahead.
      */
-    private static long[] seeds() {
+    private static long soakDeadline() {
         long seconds = Long.getLong("bufalloc.soak.seconds", 0);
-        if (seconds <= 0) {
-            return DEFAULT_SEEDS;
-        }
-        long runs = Buffer.values().length * 2L;
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L / runs;
-        SplittableRandom seeds = new SplittableRandom();
-        return LongStream.concat(LongStream.of(DEFAULT_SEEDS), LongStream.generate(seeds::nextLong)
-                .takeWhile(_ -> System.nanoTime() < deadline)).toArray();
+        long runs = (long) Buffer.values().length * Failure.values().length;
+        return System.nanoTime() + Math.max(0, seconds) * 1_000_000_000L / runs;
     }
 
     record Outcome(List<CountingAllocator.Call> calls, long failures) {}
