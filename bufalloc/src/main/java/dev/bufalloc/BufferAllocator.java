@@ -72,8 +72,8 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     private final CheckedMode checked;         // null: not checked
     private Thread owner;                      // null once closed
     private long used;
-    // The innermost open frame, or null: nothing below its mark is given back or grown into.
-    private Frame innermost;
+    // The open frames: nothing below the innermost one's mark is given back or grown into.
+    private final FrameStack frames = new FrameStack();
 
     private final BufferCounters counters = new BufferCounters();
 
@@ -327,7 +327,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
             buffer = checked.newGeneration();
         }
         used = 0;
-        endFrames("reset()");
+        frames.popAll();
         counters.countReset();
         fallbackBlocks.freeSince(0, fallback);
     }
@@ -347,7 +347,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         checkOwner();
         notePeak();
         owner = null;
-        endFrames("close() of its allocator");
+        frames.popAll();
         if (checked != null) {
             giveBack(0);
             checked.endGeneration();
@@ -373,51 +373,60 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      */
     public Frame push() {
         checkOwner();
-        innermost = new Frame(this, innermost, used, fallbackBlocks.mark());
-        return innermost;
+        long id = frames.push(used, fallbackBlocks.mark());
+        return new Frame(this, frames.depth(), id);
     }
 
     /** Closes {@code frame}: see {@link Frame#close()}. */
     void pop(Frame frame) {
-        checkOwner();
         checkInnermost(frame);
         notePeak();
-        giveBack(frame.mark);
-        used = frame.mark;
-        counters.returnFallback(fallbackBlocks.bytesSince(frame.fallbackMark));
-        innermost = frame.outer;
-        frame.end("close()");
-        fallbackBlocks.freeSince(frame.fallbackMark, fallback);
+        long mark = frames.mark(frame.depth);
+        long fallbackMark = frames.fallbackMark(frame.depth);
+        giveBack(mark);
+        used = mark;
+        counters.returnFallback(fallbackBlocks.bytesSince(fallbackMark));
+        frames.pop();
+        fallbackBlocks.freeSince(fallbackMark, fallback);
     }
 
-    /** @throws IllegalStateException unless {@code frame} is this allocator's innermost open frame */
+    /**
+     * @throws IllegalStateException unless {@code frame} is this allocator's innermost open frame
+     * @throws WrongThreadException if called from a thread other than the owner
+     */
     void checkInnermost(Frame frame) {
-        if (frame != innermost) {
+        checkOwner();
+        if (!frames.isInnermost(frame.depth, frame.id)) {
             checkUsable(frame);
             throw new IllegalStateException("Frames close innermost first: " + frame
-                    + " is not the innermost open frame, " + innermost);
+                    + " is not the innermost open frame (depth " + frames.depth() + ")");
         }
     }
 
     /** @throws IllegalStateException if {@code frame} was closed or ended (it may be an outer frame) */
     void checkUsable(Frame frame) {
         checkOwner();
-        if (frame.endedBy != null) {
-            throw new IllegalStateException("The frame is closed: " + frame);
+        if (!frames.isOpen(frame.depth, frame.id)) {
+            throw new IllegalStateException("The frame is closed, or was ended by reset() or close() of its"
+                    + " allocator: " + frame);
         }
     }
 
-    /** Returns whether the buffer is native memory. */
-    boolean isNative() {
-        return heapArray == null;
+    /** Returns {@code frame}'s Arena view, made on first use. See {@link Frame#asArena()}. */
+    FrameArena arenaOf(Frame frame) {
+        checkUsable(frame);
+        FrameArena arena = frames.arena(frame.depth);
+        if (arena == null) {
+            if (heapArray != null) {
+                throw new UnsupportedOperationException("An Arena view needs a native buffer; this allocator's"
+                        + " buffer is on the heap: " + this);
+            }
+            arena = new FrameArena(frame);
+            frames.setArena(frame.depth, arena);
+        }
+        return arena;
     }
 
-    private void endFrames(String cause) {
-        for (Frame frame = innermost; frame != null; frame = frame.outer) {
-            frame.end(cause);
-        }
-        innermost = null;
-    }
 
     /**
      * Returns where the fallback blocks of a {@linkplain #ofChecked checked} allocator were
@@ -514,11 +523,12 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      * below its mark; an empty block right at the mark may be older, so it counts as older.
      */
     private boolean inInnermostFrame(long offset, long byteSize) {
-        return innermost == null || offset > innermost.mark || (offset == innermost.mark && byteSize > 0);
+        long floor = frames.floor();
+        return frames.isEmpty() || offset > floor || (offset == floor && byteSize > 0);
     }
 
     private void rewindIfLast(long offset, long end) {
-        if (end == used && (innermost == null || offset >= innermost.mark)) {
+        if (end == used && offset >= frames.floor()) {
             notePeak();
             giveBack(offset);
             used = offset;

@@ -38,19 +38,13 @@ import java.lang.foreign.MemorySegment;
 public final class Frame implements Allocator, AutoCloseable {
 
     private final BufferAllocator allocator;
-    final Frame outer;             // the enclosing open frame, or null
-    final long mark;               // the allocator's cursor when the frame opened
-    final long fallbackMark;       // the first fallback sequence number of the frame
     final int depth;               // 1 for the outermost frame
-    String endedBy;                // null while open, else what ended it
-    private FrameArena arena;      // the Arena view, once asked for
+    final long id;                 // unique per allocator: tells this frame from a later one at its depth
 
-    Frame(BufferAllocator allocator, Frame outer, long mark, long fallbackMark) {
+    Frame(BufferAllocator allocator, int depth, long id) {
         this.allocator = allocator;
-        this.outer = outer;
-        this.mark = mark;
-        this.fallbackMark = fallbackMark;
-        this.depth = outer == null ? 1 : outer.depth + 1;
+        this.depth = depth;
+        this.id = id;
     }
 
     /**
@@ -87,23 +81,7 @@ public final class Frame implements Allocator, AutoCloseable {
      * @throws WrongThreadException if called from a thread other than the allocator's owner
      */
     public Arena asArena() {
-        allocator.checkUsable(this);
-        if (arena == null) {
-            if (!allocator.isNative()) {
-                throw new UnsupportedOperationException("An Arena view needs a native buffer; this allocator's"
-                        + " buffer is on the heap: " + allocator);
-            }
-            arena = new FrameArena(this);
-        }
-        return arena;
-    }
-
-    /** Marks the frame ended by {@code cause} and ends its Arena view's scope, if there is one. */
-    void end(String cause) {
-        endedBy = cause;
-        if (arena != null) {
-            arena.endScope();
-        }
+        return allocator.arenaOf(this);
     }
 
     /**
@@ -168,6 +146,6 @@ public final class Frame implements Allocator, AutoCloseable {
 
     @Override
     public String toString() {
-        return "Frame[depth=" + depth + ", mark=" + mark + (endedBy == null ? "]" : ", ended by " + endedBy + "]");
+        return "Frame[depth=" + depth + ", id=" + id + "]";
     }
 }
