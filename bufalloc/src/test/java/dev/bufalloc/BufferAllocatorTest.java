@@ -310,6 +310,28 @@ class BufferAllocatorTest {
         }
 
         @Test
+        void aLaterBlockGivenBackCannotBeFreedAgain() {
+            try (BufferAllocator allocator = BufferAllocator.withoutFallback(arena.allocate(64))) {
+                allocator.allocate(8, 1);
+                MemorySegment second = allocator.allocate(8, 1);
+                allocator.free(second);
+                assertThatThrownBy(() -> allocator.free(second)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("beyond the 8 bytes in use");
+            }
+        }
+
+        @Test
+        void aSegmentThatStartsInTheBufferButRunsPastItsEndIsForeign() {
+            MemorySegment memory = arena.allocate(128);
+            try (BufferAllocator allocator = BufferAllocator.withoutFallback(memory.asSlice(0, 64))) {
+                allocator.allocate(64, 1);
+                assertThatThrownBy(() -> allocator.free(memory.asSlice(32, 48)))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("neither in its buffer");
+                assertThat(allocator.usedBytes()).isEqualTo(64);
+            }
+        }
+
+        @Test
         void aForeignSegmentIsRefused() {
             try (BufferAllocator allocator = BufferAllocator.of(arena.allocate(64))) {
                 assertThatThrownBy(() -> allocator.free(arena.allocate(8)))

@@ -108,6 +108,28 @@ class CheckedModeTest {
         }
     }
 
+    @Test
+    void overflowSitesComeMostBytesFirstNotInTheOrderTheyFirstOverflowed() {
+        try (BufferAllocator allocator = BufferAllocator.ofChecked(arena.allocate(16), MallocAllocator.instance())) {
+            allocator.allocateFrom("a string longer than sixteen bytes");
+            overflowBy100(allocator);
+            assertThat(allocator.overflowSites()).extracting(OverflowSite::bytes).containsExactly(100L, 35L);
+        }
+    }
+
+    @Test
+    void aBlockShrunkInPlaceGivesItsTailBackPoisoned() {
+        MemorySegment buffer = arena.allocate(32);
+        try (BufferAllocator allocator = BufferAllocator.ofChecked(buffer)) {
+            MemorySegment block = allocator.allocate(16, 1);
+            block.fill((byte) 1);
+            MemorySegment shrunk = allocator.reallocate(block, 4, 1);
+            assertThat(shrunk.address()).isEqualTo(buffer.address());
+            assertThat(buffer.asSlice(0, 4).toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 1);
+            assertThat(buffer.asSlice(4, 12).toArray(ValueLayout.JAVA_BYTE)).containsOnly(POISON);
+        }
+    }
+
     private static void overflowBy100(BufferAllocator allocator) {
         allocator.allocate(100, 1);
     }

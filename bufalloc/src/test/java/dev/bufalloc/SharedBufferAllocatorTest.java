@@ -253,6 +253,29 @@ class SharedBufferAllocatorTest {
         }
 
         @Test
+        void aLaterBlockGivenBackCannotBeFreedOrReallocatedAgain() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                allocator.allocate(8, 1);
+                MemorySegment second = allocator.allocate(8, 1);
+                allocator.free(second);
+                assertThatThrownBy(() -> allocator.free(second)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("beyond the 8 bytes in use");
+                assertThatThrownBy(() -> allocator.reallocate(second, 4, 1)).isInstanceOf(IllegalArgumentException.class);
+                assertThat(allocator.usedBytes()).isEqualTo(8);
+            }
+        }
+
+        @Test
+        void aSegmentThatStartsInTheBufferButRunsPastItsEndIsForeign() {
+            MemorySegment memory = arena.allocate(128);
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(memory.asSlice(0, 64))) {
+                allocator.allocate(64, 1);
+                assertThatThrownBy(() -> allocator.free(memory.asSlice(32, 48)))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("neither in its buffer");
+            }
+        }
+
+        @Test
         void anEmptyBlockAtTheCursorIsLiveAndFreeingItChangesNothing() {
             try (SharedBufferAllocator allocator = allocator()) {
                 allocator.allocate(8, 1);
