@@ -82,6 +82,15 @@ class CheckedModeTest {
     }
 
     @Test
+    void closeGivesEveryByteBackPoisoned() {
+        MemorySegment buffer = arena.allocate(16);
+        BufferAllocator allocator = BufferAllocator.ofChecked(buffer);
+        allocator.allocate(8, 1).fill((byte) 1);
+        allocator.close();
+        assertThat(buffer.asSlice(0, 8).toArray(ValueLayout.JAVA_BYTE)).containsOnly(POISON);
+    }
+
+    @Test
     void aHeapBufferIsPoisonedThoughTheJdkCannotEndItsScope() {
         byte[] bytes = new byte[16];
         try (BufferAllocator allocator = BufferAllocator.ofChecked(MemorySegment.ofArray(bytes))) {

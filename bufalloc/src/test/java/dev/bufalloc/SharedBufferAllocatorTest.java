@@ -102,6 +102,18 @@ class SharedBufferAllocatorTest {
         }
 
         @Test
+        void aBufferOfUpTo2To48MinusOneBytesIsManagedAndALargerOneIsRefused() {
+            // Far above any mapped memory, and never touched: only the size checks and the claim see it.
+            MemorySegment largest = MemorySegment.ofAddress(1L << 56).reinterpret((1L << 48) - 1);
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(largest)) {
+                assertThat(allocator.capacity()).isEqualTo((1L << 48) - 1);
+            }
+            MemorySegment tooLarge = MemorySegment.ofAddress(1L << 56).reinterpret(1L << 49);
+            assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(tooLarge))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2^48 bytes");
+        }
+
+        @Test
         void withoutFallbackAFullBufferSaysWhatWasAskedAndWhatIsLeft() {
             try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(64, 16))) {
                 allocator.allocate(60, 1);
@@ -470,6 +482,7 @@ class SharedBufferAllocatorTest {
                 other.submit(allocator::reset).get();
                 assertThat(allocator.statistics().resets()).isEqualTo(1);
                 other.submit(allocator::close).get();
+                assertThat(allocator.statistics().resets()).as("the lock is free again after close").isEqualTo(1);
             }
             assertThat(fallback.outstandingBlocks()).isZero();
             assertThat(allocator.toString()).endsWith("closed]");
