@@ -1079,20 +1079,8 @@ class ErrorsTableTest {
 
         /** Each object of the case works: an allocation and a free, a push and a pop. */
         void checkStillUsable() {
-            for (BufferAllocator allocator : allocators) {
-                if (!allocator.toString().endsWith("closed]")) {
-                    MemorySegment block = allocator.allocate(8);
-                    block.fill((byte) 7);
-                    allocator.free(block);
-                }
-            }
-            for (SharedBufferAllocator allocator : sharedAllocators) {
-                if (!allocator.toString().endsWith("closed]")) {
-                    MemorySegment block = allocator.allocate(8);
-                    block.fill((byte) 7);
-                    allocator.free(block);
-                }
-            }
+            allocators.stream().filter(Fixture::isOpen).forEach(Fixture::allocateWriteAndFree);
+            sharedAllocators.stream().filter(Fixture::isOpen).forEach(Fixture::allocateWriteAndFree);
             for (Frame frame : frames.reversed()) {
                 if (isInnermost(frame)) {
                     frame.allocate(8).fill((byte) 7);
@@ -1100,7 +1088,7 @@ class ErrorsTableTest {
             }
             for (DynamicArray array : arrays) {
                 boolean allocatorUsable = !(array.allocator() instanceof BufferAllocator buffer)
-                        || (buffer != bounded && !buffer.toString().endsWith("closed]"));
+                        || (buffer != bounded && isOpen(buffer));
                 if (!array.toString().equals("DynamicArray[closed]") && allocatorUsable) {
                     long size = array.size();
                     array.pushSlot().fill((byte) 0);
@@ -1110,6 +1098,17 @@ class ErrorsTableTest {
             }
             malloc.free(malloc.allocate(8));
             HeapAllocator.instance().allocate(8);
+        }
+
+        /** Whether a buffer allocator, plain or shared, is not closed: its toString says so. */
+        private static boolean isOpen(Allocator allocator) {
+            return !allocator.toString().endsWith("closed]");
+        }
+
+        private static void allocateWriteAndFree(Allocator allocator) {
+            MemorySegment block = allocator.allocate(8);
+            block.fill((byte) 7);
+            allocator.free(block);
         }
 
         /** Whether {@code frame} is open and no frame pushed after it on its allocator is. */
@@ -1126,16 +1125,8 @@ class ErrorsTableTest {
                 }
             }
             arrays.forEach(DynamicArray::close);
-            sharedAllocators.forEach(a -> {
-                if (!a.toString().endsWith("closed]")) {
-                    a.close();
-                }
-            });
-            allocators.forEach(a -> {
-                if (!a.toString().endsWith("closed]")) {
-                    a.close();
-                }
-            });
+            sharedAllocators.stream().filter(Fixture::isOpen).forEach(SharedBufferAllocator::close);
+            allocators.stream().filter(Fixture::isOpen).forEach(BufferAllocator::close);
             mallocBlocks.forEach(malloc::free);
             if (other != null) {
                 other.close();
