@@ -195,6 +195,26 @@ class SharedBufferAllocatorTest {
         }
 
         @Test
+        void aByteAlignedBlockAtAnOddAddressGrowsInPlace() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                allocator.allocate(2, 1);
+                MemorySegment block = allocator.allocate(4, 1);   // at offset 2
+                assertThat(allocator.reallocate(block, 8, 1).address()).isEqualTo(block.address());
+            }
+        }
+
+        @Test
+        void whetherABlockStaysDependsOnItsAddressNotItsOffset() {
+            MemorySegment memory = arena.allocate(128, 64);
+            // A buffer 16 bytes past a 64-byte boundary: its offset 48 is a 64-aligned address.
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(memory.asSlice(16, 112))) {
+                allocator.allocate(48, 1);
+                MemorySegment block = allocator.allocate(8, 1);
+                assertThat(allocator.reallocate(block, 16, 64).address()).isEqualTo(block.address());
+            }
+        }
+
+        @Test
         void theMostRecentBlockGrowsInPlaceUpToExactlyTheCapacity() {
             try (SharedBufferAllocator allocator = allocator()) {
                 allocator.allocate(8, 1);
@@ -485,7 +505,7 @@ class SharedBufferAllocatorTest {
         @Test
         void anyThreadMayFreeResetOrClose() throws Exception {
             SharedBufferAllocator allocator = allocator();
-            MemorySegment block = allocator.allocate(8, 1);
+            MemorySegment block = allocator.reallocate(allocator.allocate(8, 1), 16, 1);
             try (ExecutorService other = Executors.newSingleThreadExecutor()) {
                 other.submit(() -> allocator.free(block)).get();
                 assertThat(allocator.usedBytes()).isZero();
