@@ -412,6 +412,11 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         }
     }
 
+    /** Whether {@code frame} is open on this allocator (on any thread: it only reads). */
+    boolean isOpen(Frame frame) {
+        return frames.isOpen(frame.depth, frame.id);
+    }
+
     /** Returns {@code frame}'s Arena view, made on first use. See {@link Frame#asArena()}. */
     FrameArena arenaOf(Frame frame) {
         checkUsable(frame);

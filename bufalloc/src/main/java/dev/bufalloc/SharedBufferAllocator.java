@@ -45,7 +45,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *       handed out twice. But a thread that goes on using a block from before the reset reads and
  *       writes memory that is handed out again, and a fallback block is freed under it.</li>
  *   <li>No frames and no checked mode: both assume one thread.</li>
- *   <li>The buffer may hold at most 2<sup>48</sup> bytes (256 TiB).</li>
+ *   <li>The buffer may hold at most 2<sup>48</sup> - 1 bytes (256 TiB less one byte): the cursor has 48 bits.</li>
  * </ul>
  */
 public final class SharedBufferAllocator implements Allocator, AutoCloseable {
@@ -84,7 +84,7 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
     private SharedBufferAllocator(MemorySegment buffer, Allocator fallback) {
         Buffers.check(buffer);
         if (buffer.byteSize() > USED_MASK) {
-            throw new IllegalArgumentException("The buffer is larger than a shared allocator manages (2^48 bytes): "
+            throw new IllegalArgumentException("The buffer is larger than a shared allocator manages (2^48 - 1 bytes): "
                     + Checks.describe(buffer));
         }
         this.buffer = buffer;
@@ -104,7 +104,7 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
      * @return a new allocator, usable from any thread
      * @throws NullPointerException if {@code buffer} is null
      * @throws IllegalArgumentException if {@code buffer} is empty, read-only, of a closed arena, confined
-     *         to another thread, or larger than 2<sup>48</sup> bytes
+     *         to another thread, or larger than 2<sup>48</sup> - 1 bytes
      * @throws IllegalStateException if a live allocator already manages any byte of {@code buffer}
      */
     public static SharedBufferAllocator of(MemorySegment buffer) {
@@ -119,7 +119,7 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
      * @return a new allocator, usable from any thread
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code buffer} is empty, read-only, of a closed arena, confined
-     *         to another thread, or larger than 2<sup>48</sup> bytes
+     *         to another thread, or larger than 2<sup>48</sup> - 1 bytes
      * @throws IllegalStateException if a live allocator already manages any byte of {@code buffer}
      */
     public static SharedBufferAllocator of(MemorySegment buffer, Allocator fallback) {
@@ -134,7 +134,7 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
      * @return a new allocator, usable from any thread
      * @throws NullPointerException if {@code buffer} is null
      * @throws IllegalArgumentException if {@code buffer} is empty, read-only, of a closed arena, confined
-     *         to another thread, or larger than 2<sup>48</sup> bytes
+     *         to another thread, or larger than 2<sup>48</sup> - 1 bytes
      * @throws IllegalStateException if a live allocator already manages any byte of {@code buffer}
      */
     public static SharedBufferAllocator withoutFallback(MemorySegment buffer) {

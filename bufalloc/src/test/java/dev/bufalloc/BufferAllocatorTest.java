@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -310,6 +311,28 @@ class BufferAllocatorTest {
         }
 
         @Test
+        void aLaterBlockGivenBackCannotBeFreedAgain() {
+            try (BufferAllocator allocator = BufferAllocator.withoutFallback(arena.allocate(64))) {
+                allocator.allocate(8, 1);
+                MemorySegment second = allocator.allocate(8, 1);
+                allocator.free(second);
+                assertThatThrownBy(() -> allocator.free(second)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("beyond the 8 bytes in use");
+            }
+        }
+
+        @Test
+        void aSegmentThatStartsInTheBufferButRunsPastItsEndIsForeign() {
+            MemorySegment memory = arena.allocate(128);
+            try (BufferAllocator allocator = BufferAllocator.withoutFallback(memory.asSlice(0, 64))) {
+                allocator.allocate(64, 1);
+                assertThatThrownBy(() -> allocator.free(memory.asSlice(32, 48)))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("neither in its buffer");
+                assertThat(allocator.usedBytes()).isEqualTo(64);
+            }
+        }
+
+        @Test
         void aForeignSegmentIsRefused() {
             try (BufferAllocator allocator = BufferAllocator.of(arena.allocate(64))) {
                 assertThatThrownBy(() -> allocator.free(arena.allocate(8)))
@@ -449,6 +472,14 @@ class BufferAllocatorTest {
         }
 
         @Test
+        void remainingBytesIsWhatTheBufferStillHas() {
+            try (BufferAllocator allocator = BufferAllocator.of(arena.allocate(64))) {
+                allocator.allocate(24, 1);
+                assertThat(allocator.statistics().remainingBytes()).isEqualTo(40);
+            }
+        }
+
+        @Test
         void peakDemandTellsHowBigTheBufferShouldHaveBeen() {
             try (BufferAllocator allocator = BufferAllocator.of(arena.allocate(64))) {
                 for (int request = 0; request < 3; request++) {
@@ -580,6 +611,34 @@ class BufferAllocatorTest {
                     assertThat(other.capacity()).isEqualTo(first.capacity());
                 }
             }
+        }
+
+        @Test
+        void closingOneAllocatorKeepsTheOthersBuffersClaimed() {
+            MemorySegment first = arena.allocate(64);
+            MemorySegment second = arena.allocate(64);
+            BufferAllocator.of(first).close();
+            try (BufferAllocator live = BufferAllocator.of(second)) {
+                BufferAllocator.of(first).close();
+                assertThatThrownBy(() -> BufferAllocator.of(second)).isInstanceOf(IllegalStateException.class);
+                assertThat(live.capacity()).isEqualTo(64);
+            }
+        }
+
+        @Test
+        void aClosedAllocatorDoesNotKeepItsArrayReachable() throws InterruptedException {
+            WeakReference<byte[]> array = closedAllocatorsArray();
+            for (int attempt = 0; attempt < 200 && array.get() != null; attempt++) {
+                System.gc();
+                Thread.sleep(10);
+            }
+            assertThat(array.get()).as("the array of a closed allocator was collected").isNull();
+        }
+
+        private static WeakReference<byte[]> closedAllocatorsArray() {
+            byte[] buffer = new byte[64];
+            BufferAllocator.of(buffer).close();
+            return new WeakReference<>(buffer);
         }
 
         @Test

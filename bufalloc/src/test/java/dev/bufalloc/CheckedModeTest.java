@@ -82,6 +82,15 @@ class CheckedModeTest {
     }
 
     @Test
+    void closeGivesEveryByteBackPoisoned() {
+        MemorySegment buffer = arena.allocate(16);
+        BufferAllocator allocator = BufferAllocator.ofChecked(buffer);
+        allocator.allocate(8, 1).fill((byte) 1);
+        allocator.close();
+        assertThat(buffer.asSlice(0, 8).toArray(ValueLayout.JAVA_BYTE)).containsOnly(POISON);
+    }
+
+    @Test
     void aHeapBufferIsPoisonedThoughTheJdkCannotEndItsScope() {
         byte[] bytes = new byte[16];
         try (BufferAllocator allocator = BufferAllocator.ofChecked(MemorySegment.ofArray(bytes))) {
@@ -105,6 +114,28 @@ class CheckedModeTest {
             assertThat(first.bytes()).isEqualTo(300);
             assertThat(allocator.overflowSites().get(1).callSite())
                     .as("the FFM API's own frames are skipped").contains("CheckedModeTest.overflowSitesName");
+        }
+    }
+
+    @Test
+    void overflowSitesComeMostBytesFirstNotInTheOrderTheyFirstOverflowed() {
+        try (BufferAllocator allocator = BufferAllocator.ofChecked(arena.allocate(16), MallocAllocator.instance())) {
+            allocator.allocateFrom("a string longer than sixteen bytes");
+            overflowBy100(allocator);
+            assertThat(allocator.overflowSites()).extracting(OverflowSite::bytes).containsExactly(100L, 35L);
+        }
+    }
+
+    @Test
+    void aBlockShrunkInPlaceGivesItsTailBackPoisoned() {
+        MemorySegment buffer = arena.allocate(32);
+        try (BufferAllocator allocator = BufferAllocator.ofChecked(buffer)) {
+            MemorySegment block = allocator.allocate(16, 1);
+            block.fill((byte) 1);
+            MemorySegment shrunk = allocator.reallocate(block, 4, 1);
+            assertThat(shrunk.address()).isEqualTo(buffer.address());
+            assertThat(buffer.asSlice(0, 4).toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 1);
+            assertThat(buffer.asSlice(4, 12).toArray(ValueLayout.JAVA_BYTE)).containsOnly(POISON);
         }
     }
 

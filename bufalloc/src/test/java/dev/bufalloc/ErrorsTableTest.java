@@ -454,6 +454,370 @@ class ErrorsTableTest {
                     DynamicArray closed = f.closedInts();
                     return () -> closed.clear();
                 });
+
+        // ---- BufferAllocator.push() and Frame ----
+        row("BA-80", "BufferAllocator.push()", "on another thread",
+                f -> {
+                    BufferAllocator allocator = f.nativeBuffer;
+                    return () -> f.onOtherThread(allocator::push);
+                });
+        row("BA-81", "BufferAllocator.push()", "after close()", f -> {
+                    BufferAllocator closed = f.closedBuffer();
+                    return () -> closed.push();
+                });
+        frameRows("FR-0", "Frame.allocate(long, long)", (frame, _) -> frame.allocate(8, 1));
+        row("FR-06", "Frame.allocate(long, long)", "byteAlignment 3",
+                f -> {
+                    Frame frame = f.frame(f.nativeBuffer);
+                    return () -> frame.allocate(8, 3);
+                });
+        row("FR-07", "Frame.allocate(long, long)", "65 bytes from a 64-byte buffer without fallback",
+                f -> {
+                    Frame frame = f.frame(f.bounded);
+                    return () -> frame.allocate(65, 1);
+                });
+        frameRows("FR-1", "Frame.reallocate", (frame, block) -> frame.reallocate(block, 16, 1));
+        row("FR-16", "Frame.reallocate", "null segment",
+                f -> {
+                    Frame frame = f.frame(f.nativeBuffer);
+                    return () -> frame.reallocate(null, 8, 1);
+                });
+        frameRows("FR-2", "Frame.free", Frame::free);
+        row("FR-26", "Frame.free", "foreign segment (another arena's)",
+                f -> {
+                    Frame frame = f.frame(f.nativeBuffer);
+                    return () -> frame.free(f.arena.allocate(8));
+                });
+        frameRows("FR-3", "Frame.close()", (frame, _) -> frame.close());
+        row("FR-40", "Frame.asArena()", "closed frame",
+                f -> {
+                    Frame frame = f.frame(f.nativeBuffer);
+                    frame.close();
+                    return frame::asArena;
+                });
+        row("FR-41", "Frame.asArena()", "frame ended by reset()",
+                f -> {
+                    Frame frame = f.frame(f.nativeBuffer);
+                    f.nativeBuffer.reset();
+                    return frame::asArena;
+                });
+        row("FR-42", "Frame.asArena()", "on another thread",
+                f -> {
+                    Frame frame = f.frame(f.nativeBuffer);
+                    return () -> f.onOtherThread(frame::asArena);
+                });
+        row("FR-43", "Frame.asArena()", "after the allocator's close()",
+                f -> {
+                    BufferAllocator allocator = f.track(BufferAllocator.of(f.arena.allocate(64), f.malloc));
+                    Frame frame = f.frame(allocator);
+                    allocator.close();
+                    return frame::asArena;
+                });
+        row("FR-44", "Frame.asArena()", "frame over a heap buffer",
+                f -> {
+                    Frame frame = f.frame(f.heapBuffer);
+                    return frame::asArena;
+                });
+
+        // ---- The Arena view: Frame.asArena() ----
+        row("AV-01", "Frame.asArena().allocate(long, long)", "after close()",
+                f -> {
+                    Arena view = f.frame(f.nativeBuffer).asArena();
+                    view.close();
+                    return () -> view.allocate(8, 1);
+                });
+        row("AV-02", "Frame.asArena().close()", "closed twice",
+                f -> {
+                    Arena view = f.frame(f.nativeBuffer).asArena();
+                    view.close();
+                    return view::close;
+                });
+        row("AV-03", "Frame.asArena().allocate(long, long)", "view of a frame that is not the innermost",
+                f -> {
+                    Arena view = f.frame(f.nativeBuffer).asArena();
+                    f.frame(f.nativeBuffer);
+                    return () -> view.allocate(8, 1);
+                });
+        row("AV-04", "Frame.asArena().allocate(long, long)", "on another thread",
+                f -> {
+                    Arena view = f.frame(f.nativeBuffer).asArena();
+                    return () -> f.onOtherThread(() -> view.allocate(8, 1));
+                });
+        row("AV-05", "MemorySegment.get (a block of the view)", "after the view's close()",
+                f -> {
+                    Arena view = f.frame(f.nativeBuffer).asArena();
+                    MemorySegment block = view.allocate(8, 1);
+                    view.close();
+                    return () -> block.get(ValueLayout.JAVA_BYTE, 0);
+                });
+
+        // ---- Scratch ----
+        row("SC-01", "Scratch.push().allocate(long, long)", "on another thread",
+                f -> {
+                    Frame frame = f.track(Scratch.push());
+                    return () -> f.onOtherThread(() -> frame.allocate(8, 1));
+                });
+        row("SC-02", "Scratch.push().close()", "on another thread",
+                f -> {
+                    Frame frame = f.track(Scratch.push());
+                    return () -> f.onOtherThread(frame::close);
+                });
+        row("SC-03", "Scratch.allocator().allocate(long, long)", "another thread's scratch allocator",
+                f -> {
+                    Frame frame = f.track(Scratch.push());   // tracked so that the case sees the allocator's state
+                    BufferAllocator mine = frame.allocator();
+                    return () -> f.onOtherThread(() -> mine.allocate(8, 1));
+                });
+
+        // ---- BufferAllocator.ofChecked ----
+        row("CK-01", "BufferAllocator.ofChecked(MemorySegment)", "null",
+                _ -> () -> BufferAllocator.ofChecked(null));
+        row("CK-02", "BufferAllocator.ofChecked(MemorySegment, Allocator)", "null fallback",
+                f -> () -> BufferAllocator.ofChecked(f.arena.allocate(8), null));
+        row("CK-03", "BufferAllocator.ofChecked(MemorySegment)", "empty segment",
+                _ -> () -> BufferAllocator.ofChecked(MemorySegment.ofArray(new byte[0])));
+        row("CK-04", "BufferAllocator.ofChecked(MemorySegment)", "read-only segment",
+                f -> () -> BufferAllocator.ofChecked(f.arena.allocate(64).asReadOnly()));
+        row("CK-05", "BufferAllocator.ofChecked(MemorySegment)", "segment of a closed arena",
+                f -> {
+                    MemorySegment closed = f.closedSegment();
+                    return () -> BufferAllocator.ofChecked(closed);
+                });
+        row("CK-06", "BufferAllocator.ofChecked(MemorySegment)", "segment confined to another thread",
+                f -> {
+                    MemorySegment buffer = f.arena.allocate(64);
+                    return () -> f.onOtherThread(() -> BufferAllocator.ofChecked(buffer));
+                });
+        row("CK-07", "BufferAllocator.ofChecked(MemorySegment)", "buffer a live allocator manages",
+                f -> () -> BufferAllocator.ofChecked(f.nativeSegment));
+        row("CK-08", "BufferAllocator.ofChecked(MemorySegment, Allocator)", "part of a buffer a live allocator manages",
+                f -> () -> BufferAllocator.ofChecked(f.nativeSegment.asSlice(32, 8), f.malloc));
+        row("CK-10", "MemorySegment.get (a checked allocator's block)", "after reset()",
+                f -> {
+                    BufferAllocator checked = f.checked();
+                    MemorySegment block = checked.allocate(8);
+                    checked.reset();
+                    return () -> block.get(ValueLayout.JAVA_BYTE, 0);
+                });
+        row("CK-11", "MemorySegment.get (a checked allocator's fallback block)", "after reset()",
+                f -> {
+                    BufferAllocator checked = f.checked();
+                    MemorySegment block = checked.allocate(100);
+                    checked.reset();
+                    return () -> block.get(ValueLayout.JAVA_BYTE, 0);
+                });
+        row("CK-12", "MemorySegment.get (a checked allocator's block)", "after close()",
+                f -> {
+                    BufferAllocator checked = f.checked();
+                    MemorySegment block = checked.allocate(8);
+                    checked.close();
+                    return () -> block.get(ValueLayout.JAVA_BYTE, 0);
+                });
+        row("CK-13", "MemorySegment.get (a checked allocator's block)", "after reset(), heap buffer",
+                f -> {
+                    BufferAllocator checked = f.track(BufferAllocator.ofChecked(MemorySegment.ofArray(new byte[64]), f.malloc));
+                    MemorySegment block = checked.allocate(8);
+                    checked.reset();
+                    return () -> block.get(ValueLayout.JAVA_BYTE, 0);
+                },
+                "**accepted**: the JDK cannot end a heap segment's scope; the stale read sees the 0xDB poison");
+
+        // ---- SharedBufferAllocator: making one ----
+        row("SB-01", "SharedBufferAllocator.of(MemorySegment)", "null", _ -> () -> SharedBufferAllocator.of(null));
+        row("SB-02", "SharedBufferAllocator.of(MemorySegment, Allocator)", "null fallback",
+                f -> () -> SharedBufferAllocator.of(f.arena.allocate(8), null));
+        row("SB-03", "SharedBufferAllocator.withoutFallback(MemorySegment)", "null",
+                _ -> () -> SharedBufferAllocator.withoutFallback(null));
+        row("SB-04", "SharedBufferAllocator.of(MemorySegment)", "empty segment",
+                _ -> () -> SharedBufferAllocator.of(MemorySegment.ofArray(new byte[0])));
+        row("SB-05", "SharedBufferAllocator.of(MemorySegment)", "read-only segment",
+                f -> () -> SharedBufferAllocator.of(f.arena.allocate(64).asReadOnly()));
+        row("SB-06", "SharedBufferAllocator.of(MemorySegment)", "segment of a closed arena",
+                f -> {
+                    MemorySegment closed = f.closedSegment();
+                    return () -> SharedBufferAllocator.of(closed);
+                });
+        row("SB-07", "SharedBufferAllocator.of(MemorySegment)", "segment confined to another thread",
+                f -> {
+                    MemorySegment buffer = f.arena.allocate(64);
+                    return () -> f.onOtherThread(() -> SharedBufferAllocator.of(buffer));
+                });
+        row("SB-08", "SharedBufferAllocator.of(MemorySegment)", "buffer a live allocator manages",
+                f -> () -> SharedBufferAllocator.of(f.nativeSegment));
+        row("SB-09", "SharedBufferAllocator.of(MemorySegment, Allocator)", "part of a buffer a live allocator manages",
+                f -> () -> SharedBufferAllocator.of(f.nativeSegment.asSlice(32, 8), f.malloc));
+        row("SB-10", "SharedBufferAllocator.withoutFallback(MemorySegment)", "array a live allocator manages",
+                f -> () -> SharedBufferAllocator.withoutFallback(MemorySegment.ofArray(f.heapArray)));
+        row("SB-11", "SharedBufferAllocator.withoutFallback(MemorySegment)", "empty segment",
+                _ -> () -> SharedBufferAllocator.withoutFallback(MemorySegment.ofArray(new byte[0])));
+        row("SB-12", "BufferAllocator.of(MemorySegment)", "buffer a live SharedBufferAllocator manages",
+                f -> () -> BufferAllocator.of(f.sharedSegment));
+
+        // ---- SharedBufferAllocator: allocate ----
+        row("SB-20", "SharedBufferAllocator.allocate(long, long)", "byteSize -1", f -> () -> f.shared.allocate(-1, 1));
+        for (int i = 0; i < badAlignments.length; i++) {
+            long alignment = badAlignmentValues[i];
+            row("SB-2" + (i + 1), "SharedBufferAllocator.allocate(long, long)", "byteAlignment " + badAlignments[i],
+                    f -> () -> f.shared.allocate(8, alignment));
+        }
+        row("SB-25", "SharedBufferAllocator.allocate(long, long)", "byteAlignment 2 over a byte[] (beyond the heap limit)",
+                f -> {
+                    SharedBufferAllocator overArray = f.track(SharedBufferAllocator.of(MemorySegment.ofArray(new byte[64]), f.malloc));
+                    return () -> overArray.allocate(8, 2);
+                });
+        row("SB-26", "SharedBufferAllocator.allocate(long, long)", "byteSize Long.MAX_VALUE (malloc fallback)",
+                f -> () -> f.shared.allocate(Long.MAX_VALUE, 1));
+        row("SB-27", "SharedBufferAllocator.allocate(long, long)",
+                "byteSize Long.MAX_VALUE, byteAlignment 2^62 (overflowing size + alignment)",
+                f -> () -> f.shared.allocate(Long.MAX_VALUE, 1L << 62));
+        row("SB-28", "SharedBufferAllocator.allocate(long, long)", "65 bytes from a 64-byte buffer without fallback",
+                f -> {
+                    SharedBufferAllocator bounded = f.sharedBounded();
+                    return () -> bounded.allocate(65, 1);
+                });
+        row("SB-29", "SharedBufferAllocator.allocate(long, long)", "after close()",
+                f -> {
+                    SharedBufferAllocator closed = f.closedShared();
+                    return () -> closed.allocate(8, 1);
+                });
+
+        // ---- SharedBufferAllocator: reallocate ----
+        row("SB-40", "SharedBufferAllocator.reallocate", "null segment", f -> () -> f.shared.reallocate(null, 8, 1));
+        row("SB-41", "SharedBufferAllocator.reallocate", "newByteSize -1",
+                f -> {
+                    MemorySegment block = f.shared.allocate(8, 8);
+                    return () -> f.shared.reallocate(block, -1, 1);
+                });
+        row("SB-42", "SharedBufferAllocator.reallocate", "byteAlignment 3",
+                f -> {
+                    MemorySegment block = f.shared.allocate(8, 8);
+                    return () -> f.shared.reallocate(block, 8, 3);
+                });
+        row("SB-43", "SharedBufferAllocator.reallocate", "foreign segment (another arena's)",
+                f -> () -> f.shared.reallocate(f.arena.allocate(8), 16, 1));
+        row("SB-44", "SharedBufferAllocator.reallocate", "stale block (the last block, freed)",
+                f -> {
+                    MemorySegment block = f.shared.allocate(8, 8);
+                    f.shared.free(block);
+                    return () -> f.shared.reallocate(block, 16, 1);
+                });
+        row("SB-45", "SharedBufferAllocator.reallocate", "stale block (from before reset())",
+                f -> {
+                    MemorySegment block = f.shared.allocate(8, 8);
+                    f.shared.reset();
+                    return () -> f.shared.reallocate(block, 16, 1);
+                });
+        row("SB-46", "SharedBufferAllocator.reallocate", "freed fallback block",
+                f -> {
+                    MemorySegment block = f.shared.allocate(100);
+                    f.shared.free(block);
+                    return () -> f.shared.reallocate(block, 16, 1);
+                });
+        row("SB-47", "SharedBufferAllocator.reallocate", "growing past the buffer without fallback",
+                f -> {
+                    SharedBufferAllocator bounded = f.sharedBounded();
+                    bounded.allocate(8);
+                    MemorySegment block = bounded.allocate(8);
+                    return () -> bounded.reallocate(block, 64, 1);
+                });
+        row("SB-48", "SharedBufferAllocator.reallocate", "after close()",
+                f -> {
+                    SharedBufferAllocator closed = f.closedShared();
+                    return () -> closed.reallocate(f.arena.allocate(8), 16, 1);
+                });
+
+        // ---- SharedBufferAllocator: free, reset, close ----
+        row("SB-60", "SharedBufferAllocator.free", "null", f -> () -> f.shared.free(null));
+        row("SB-61", "SharedBufferAllocator.free", "foreign segment (another arena's)",
+                f -> () -> f.shared.free(f.arena.allocate(8)));
+        row("SB-62", "SharedBufferAllocator.free", "foreign segment (a heap array's)",
+                f -> () -> f.shared.free(MemorySegment.ofArray(new byte[8])));
+        row("SB-63", "SharedBufferAllocator.free", "stale block (the last block, freed twice)",
+                f -> {
+                    MemorySegment block = f.shared.allocate(8, 8);
+                    f.shared.free(block);
+                    return () -> f.shared.free(block);
+                });
+        row("SB-64", "SharedBufferAllocator.free", "double free of a fallback block",
+                f -> {
+                    MemorySegment block = f.shared.allocate(100);
+                    f.shared.free(block);
+                    return () -> f.shared.free(block);
+                });
+        row("SB-65", "SharedBufferAllocator.free", "fallback block released by reset()",
+                f -> {
+                    MemorySegment block = f.shared.allocate(100);
+                    f.shared.reset();
+                    return () -> f.shared.free(block);
+                });
+        row("SB-66", "SharedBufferAllocator.free", "slice of a fallback block",
+                f -> {
+                    MemorySegment block = f.shared.allocate(100);
+                    return () -> f.shared.free(block.asSlice(0, 50));
+                });
+        row("SB-67", "SharedBufferAllocator.free", "after close()",
+                f -> {
+                    SharedBufferAllocator closed = f.closedShared();
+                    return () -> closed.free(f.arena.allocate(8));
+                });
+        row("SB-70", "SharedBufferAllocator.reset()", "after close()",
+                f -> {
+                    SharedBufferAllocator closed = f.closedShared();
+                    return closed::reset;
+                });
+        row("SB-71", "SharedBufferAllocator.close()", "closed twice",
+                f -> {
+                    SharedBufferAllocator closed = f.closedShared();
+                    return closed::close;
+                });
+    }
+
+    /** A call through a frame, made by {@link #frameRows} on frames in each bad state. */
+    @FunctionalInterface
+    interface FrameCall {
+        void call(Frame frame, MemorySegment block) throws Throwable;
+    }
+
+    /**
+     * Rows {@code prefix + 0..4} for one method of {@link Frame}: the frame closed, ended by reset(), not
+     * the innermost open frame, used on another thread, and used after its allocator's close().
+     */
+    private static void frameRows(String prefix, String method, FrameCall call) {
+        row(prefix + "0", method, "closed frame",
+                f -> {
+                    Frame frame = f.frame(f.nativeBuffer);
+                    MemorySegment block = frame.allocate(8);
+                    frame.close();
+                    return () -> call.call(frame, block);
+                });
+        row(prefix + "1", method, "frame ended by reset()",
+                f -> {
+                    Frame frame = f.frame(f.nativeBuffer);
+                    MemorySegment block = frame.allocate(8);
+                    f.nativeBuffer.reset();
+                    return () -> call.call(frame, block);
+                });
+        row(prefix + "2", method, "not the innermost open frame",
+                f -> {
+                    Frame outer = f.frame(f.nativeBuffer);
+                    MemorySegment block = outer.allocate(8);
+                    f.frame(f.nativeBuffer);
+                    return () -> call.call(outer, block);
+                });
+        row(prefix + "3", method, "on another thread",
+                f -> {
+                    Frame frame = f.frame(f.nativeBuffer);
+                    MemorySegment block = frame.allocate(8);
+                    return () -> f.onOtherThread(() -> call.call(frame, block));
+                });
+        row(prefix + "4", method, "after the allocator's close()",
+                f -> {
+                    BufferAllocator allocator = f.track(BufferAllocator.of(f.arena.allocate(64), f.malloc));
+                    Frame frame = f.frame(allocator);
+                    MemorySegment block = frame.allocate(8);
+                    allocator.close();
+                    return () -> call.call(frame, block);
+                });
     }
 
     private static ByteOrder otherOrder() {
@@ -579,6 +943,8 @@ class ErrorsTableTest {
         final byte[] heapArray;
         private final List<BufferAllocator> allocators = new ArrayList<>();
         private final List<DynamicArray> arrays = new ArrayList<>();
+        private final List<SharedBufferAllocator> sharedAllocators = new ArrayList<>();
+        private final List<Frame> frames = new ArrayList<>();
         /** A buffer allocator over a 64-byte native buffer ({@link #nativeSegment}), with malloc as fallback. */
         final BufferAllocator nativeBuffer;
         /** A buffer allocator over a 64-byte {@code byte[]} ({@link #heapArray}), with malloc as fallback. */
@@ -589,6 +955,10 @@ class ErrorsTableTest {
         final DynamicArray ints;
         /** An address array holding one address, with room for 4, over malloc. */
         final DynamicArray addresses;
+        /** The 64-byte native buffer of {@link #shared}. */
+        final MemorySegment sharedSegment;
+        /** A shared buffer allocator over a 64-byte native buffer, with malloc as fallback. */
+        final SharedBufferAllocator shared;
         private final List<MemorySegment> mallocBlocks = new ArrayList<>();
         private ExecutorService other;
 
@@ -604,13 +974,33 @@ class ErrorsTableTest {
             ints.push(2);
             addresses = track(DynamicArray.of(ValueLayout.ADDRESS, 4, malloc));
             addresses.pushAddress(MemorySegment.ofAddress(0x1000));
+            sharedSegment = arena.allocate(64, 16);
+            shared = track(SharedBufferAllocator.of(sharedSegment, malloc));
         }
-
-
-
 
         BufferAllocator closedBuffer() {
             BufferAllocator closed = BufferAllocator.of(arena.allocate(64), malloc);
+            closed.close();
+            return closed;
+        }
+
+        /** A checked allocator over a 64-byte native buffer, with malloc as fallback. */
+        BufferAllocator checked() {
+            return track(BufferAllocator.ofChecked(arena.allocate(64, 16), malloc));
+        }
+
+        /** A new open frame of {@code allocator}, closed with the fixture (innermost first). */
+        Frame frame(BufferAllocator allocator) {
+            return track(allocator.push());
+        }
+
+        /** A shared allocator over a 64-byte native buffer, without fallback. */
+        SharedBufferAllocator sharedBounded() {
+            return track(SharedBufferAllocator.withoutFallback(arena.allocate(64, 16)));
+        }
+
+        SharedBufferAllocator closedShared() {
+            SharedBufferAllocator closed = track(SharedBufferAllocator.of(arena.allocate(64), malloc));
             closed.close();
             return closed;
         }
@@ -648,6 +1038,16 @@ class ErrorsTableTest {
             return allocator;
         }
 
+        SharedBufferAllocator track(SharedBufferAllocator allocator) {
+            sharedAllocators.add(allocator);
+            return allocator;
+        }
+
+        Frame track(Frame frame) {
+            frames.add(frame);
+            return frame;
+        }
+
         DynamicArray track(DynamicArray array) {
             arrays.add(array);
             return array;
@@ -665,28 +1065,30 @@ class ErrorsTableTest {
         }
 
         /** Everything a bad call must leave as it was. */
-        record State(List<BufferStatistics> allocators, List<String> arrays, long mallocBlocks, long mallocBytes,
-                     Allocator context) {}
+        record State(List<BufferStatistics> allocators, List<BufferStatistics> sharedAllocators, List<String> frames,
+                     List<String> arrays, long mallocBlocks, long mallocBytes, Allocator context) {}
 
         State state() {
             MallocAllocator malloc = MallocAllocator.instance();
             return new State(allocators.stream().map(BufferAllocator::statistics).toList(),
+                    sharedAllocators.stream().map(SharedBufferAllocator::statistics).toList(),
+                    frames.stream().map(frame -> frame + " of " + frame.allocator().statistics()).toList(),
                     arrays.stream().map(a -> a.size() + "/" + a.capacity() + " " + a).toList(),
                     malloc.liveBlocks(), malloc.liveBytes(), ContextAllocator.current());
         }
 
         /** Each object of the case works: an allocation and a free, a push and a pop. */
         void checkStillUsable() {
-            for (BufferAllocator allocator : allocators) {
-                if (!allocator.toString().endsWith("closed]")) {
-                    MemorySegment block = allocator.allocate(8);
-                    block.fill((byte) 7);
-                    allocator.free(block);
+            allocators.stream().filter(Fixture::isOpen).forEach(Fixture::allocateWriteAndFree);
+            sharedAllocators.stream().filter(Fixture::isOpen).forEach(Fixture::allocateWriteAndFree);
+            for (Frame frame : frames.reversed()) {
+                if (isInnermost(frame)) {
+                    frame.allocate(8).fill((byte) 7);
                 }
             }
             for (DynamicArray array : arrays) {
                 boolean allocatorUsable = !(array.allocator() instanceof BufferAllocator buffer)
-                        || (buffer != bounded && !buffer.toString().endsWith("closed]"));
+                        || (buffer != bounded && isOpen(buffer));
                 if (!array.toString().equals("DynamicArray[closed]") && allocatorUsable) {
                     long size = array.size();
                     array.pushSlot().fill((byte) 0);
@@ -698,14 +1100,33 @@ class ErrorsTableTest {
             HeapAllocator.instance().allocate(8);
         }
 
+        /** Whether a buffer allocator, plain or shared, is not closed: its toString says so. */
+        private static boolean isOpen(Allocator allocator) {
+            return !allocator.toString().endsWith("closed]");
+        }
+
+        private static void allocateWriteAndFree(Allocator allocator) {
+            MemorySegment block = allocator.allocate(8);
+            block.fill((byte) 7);
+            allocator.free(block);
+        }
+
+        /** Whether {@code frame} is open and no frame pushed after it on its allocator is. */
+        private boolean isInnermost(Frame frame) {
+            return frame.isOpen() && frames.subList(frames.indexOf(frame) + 1, frames.size()).stream()
+                    .noneMatch(later -> later.allocator() == frame.allocator() && later.isOpen());
+        }
+
         @Override
         public void close() {
-            arrays.forEach(DynamicArray::close);
-            allocators.forEach(a -> {
-                if (!a.toString().endsWith("closed]")) {
-                    a.close();
+            for (Frame frame : frames.reversed()) {
+                if (frame.isOpen()) {
+                    frame.close();
                 }
-            });
+            }
+            arrays.forEach(DynamicArray::close);
+            sharedAllocators.stream().filter(Fixture::isOpen).forEach(SharedBufferAllocator::close);
+            allocators.stream().filter(Fixture::isOpen).forEach(BufferAllocator::close);
             mallocBlocks.forEach(malloc::free);
             if (other != null) {
                 other.close();

@@ -46,6 +46,13 @@ class FrameArenaTest {
     }
 
     @Test
+    void theViewNamesItsFrame() {
+        try (Frame frame = allocator.push()) {
+            assertThat(frame.asArena()).hasToString("FrameArena[Frame[depth=1, id=1]]");
+        }
+    }
+
+    @Test
     void theViewAllocatesInTheFrameAndClosingItClosesTheFrame() {
         Frame frame = allocator.push();
         Arena view = frame.asArena();

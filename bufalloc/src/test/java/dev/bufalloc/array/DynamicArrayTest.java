@@ -569,6 +569,23 @@ class DynamicArrayTest {
     class Removal {
 
         @Test
+        void anArrayWithAnElementIsNotEmpty() {
+            DynamicArray array = ints(1);
+            assertThat(array.isEmpty()).isFalse();
+            array.pop();
+            assertThat(array.isEmpty()).isTrue();
+        }
+
+        @Test
+        void theIndexOfSizeIsOutOfBoundsThoughTheCapacityHasRoom() {
+            DynamicArray array = DynamicArray.of(JAVA_INT, 4, HEAP);
+            array.push(1);
+            assertThatThrownBy(() -> array.getInt(1)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> array.set(1, 5)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThat(array.getInt(0)).isEqualTo(1);
+        }
+
+        @Test
         void popRemovesTheLastElement() {
             DynamicArray array = ints(1, 2, 3);
             array.pop();
@@ -633,6 +650,28 @@ class DynamicArrayTest {
         void aNegativeSizeThrowsIllegalArgumentException() {
             DynamicArray array = ints(1);
             assertThatThrownBy(() -> array.resize(-1)).isInstanceOf(IllegalArgumentException.class);
+        }
+
+        @Test
+        void resizingToZeroEmptiesTheArrayAndKeepsItsMemory() {
+            DynamicArray array = ints(1, 2);
+            long capacity = array.capacity();
+            array.resize(0);
+            assertThat(array.isEmpty()).isTrue();
+            assertThat(array.capacity()).isEqualTo(capacity);
+        }
+
+        @Test
+        void reservingZeroOrTheCapacityAsksTheAllocatorNothing() {
+            var counting = new dev.bufalloc.testing.CountingAllocator(HEAP);
+            DynamicArray array = DynamicArray.of(JAVA_INT, 4, counting);
+            array.reserve(0);
+            array.reserve(4);
+            assertThat(counting.calls()).isEqualTo(1);   // the allocation of the first 4 elements
+            assertThat(array.capacity()).isEqualTo(4);
+            array.reserve(5);
+            assertThat(counting.calls()).isEqualTo(2);
+            assertThat(array.capacity()).isEqualTo(5);
         }
     }
 

@@ -16,6 +16,10 @@ class HeapAllocatorTest {
 
     private final HeapAllocator heap = HeapAllocator.instance();
 
+    private static int longsBehind(MemorySegment block) {
+        return ((long[]) block.heapBase().orElseThrow()).length;
+    }
+
     private static void assertAllBytes(MemorySegment block, long from, long to, byte expected) {
         for (long i = from; i < to; i++) {
             assertThat(block.get(ValueLayout.JAVA_BYTE, i)).as("byte %d", i).isEqualTo(expected);
@@ -79,10 +83,37 @@ class HeapAllocatorTest {
             assertThatThrownBy(() -> heap.allocate((long) Integer.MAX_VALUE * Long.BYTES + 1, 8))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Java array");
         }
+
+        @Test
+        void aBlockTakesTheFewestLongsThatHoldIt() {
+            assertThat(longsBehind(heap.allocate(0, 1))).isZero();
+            assertThat(longsBehind(heap.allocate(8, 1))).isEqualTo(1);
+            assertThat(longsBehind(heap.allocate(9, 1))).isEqualTo(2);
+            assertThat(longsBehind(heap.allocate(16, 8))).isEqualTo(2);
+        }
+
+        @Test
+        void theLargestSizeALongArrayHoldsIsNotRefusedAsTooLarge() {
+            // Past the size check, the JVM itself refuses an array of Integer.MAX_VALUE elements.
+            assertThatThrownBy(() -> heap.allocate((long) Integer.MAX_VALUE * Long.BYTES, 1))
+                    .isInstanceOf(OutOfMemoryError.class);
+        }
     }
 
     @Nested
     class Reallocate {
+
+        @Test
+        void aSliceAtAnAlignedOffsetGrowsInPlaceUpToTheEndOfItsArray() {
+            MemorySegment block = heap.allocate(32, 8);
+            MemorySegment slice = block.asSlice(8, 8);
+            MemorySegment grown = heap.reallocate(slice, 24, 8);
+            assertThat(grown.heapBase().orElseThrow()).isSameAs(block.heapBase().orElseThrow());
+            assertThat(grown.address()).isEqualTo(8);
+            MemorySegment moved = heap.reallocate(slice, 32, 8);
+            assertThat(moved.heapBase().orElseThrow()).isNotSameAs(block.heapBase().orElseThrow());
+            assertThat(moved.byteSize()).isEqualTo(32);
+        }
 
         @Test
         void growsInPlaceWithinTheArraysSlack() {

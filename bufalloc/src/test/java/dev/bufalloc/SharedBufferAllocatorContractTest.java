@@ -1,0 +1,520 @@
+package dev.bufalloc;
+
+import dev.bufalloc.context.ContextAllocator;
+import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.testing.CountingAllocator;
+import dev.bufalloc.testing.NoLeaks;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@NoLeaks
+class SharedBufferAllocatorContractTest {
+
+    private Arena arena;
+    private CountingAllocator fallback;
+
+    @BeforeEach
+    void open() {
+        arena = Arena.ofShared();
+        fallback = new CountingAllocator(MallocAllocator.instance());
+    }
+
+    @AfterEach
+    void close() {
+        arena.close();
+    }
+
+    /** A shared allocator over a fresh 64-byte, 16-aligned native buffer, with {@link #fallback}. */
+    private SharedBufferAllocator allocator() {
+        return SharedBufferAllocator.of(arena.allocate(64, 16), fallback);
+    }
+
+    private static long offsetOf(MemorySegment block, MemorySegment buffer) {
+        return block.address() - buffer.address();
+    }
+
+    @Nested
+    class Allocation {
+
+        @Test
+        void blocksComeFromTheBufferInOrderWithOnlyThePaddingTheAlignmentNeeds() {
+            MemorySegment buffer = arena.allocate(64, 16);
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(buffer, fallback)) {
+                MemorySegment a = allocator.allocate(3, 1);
+                MemorySegment b = allocator.allocate(8, 8);
+                MemorySegment c = allocator.allocate(1, 1);
+                assertThat(List.of(offsetOf(a, buffer), offsetOf(b, buffer), offsetOf(c, buffer))).containsExactly(0L, 8L, 16L);
+                assertThat(List.of(a.byteSize(), b.byteSize(), c.byteSize())).containsExactly(3L, 8L, 1L);
+                assertThat(allocator.usedBytes()).isEqualTo(17);
+                assertThat(allocator.capacity()).isEqualTo(64);
+            }
+        }
+
+        @Test
+        void theBufferHoldsExactlyItsCapacityThenTheFallbackTakesOver() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                allocator.allocate(64, 1);
+                assertThat(allocator.usedBytes()).isEqualTo(64);
+                assertThat(fallback.calls()).isZero();
+                MemorySegment more = allocator.allocate(1, 1);
+                assertThat(fallback.outstanding()).containsExactly(more);
+                assertThat(allocator.statistics().liveFallbackBytes()).isEqualTo(1);
+            }
+            assertThat(fallback.outstandingBlocks()).as("close frees fallback blocks").isZero();
+        }
+
+        @Test
+        void aZeroByteBlockAtTheEndOfAFullBufferStillComesFromTheBuffer() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                allocator.allocate(64, 1);
+                MemorySegment empty = allocator.allocate(0, 1);
+                assertThat(empty.byteSize()).isZero();
+                assertThat(fallback.calls()).isZero();
+            }
+        }
+
+        @Test
+        void aHeapBufferGivesItsArraysAlignment() {
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(MemorySegment.ofArray(new long[8]), fallback)) {
+                allocator.allocate(1, 1);
+                MemorySegment aligned = allocator.allocate(8, 8);
+                assertThat(aligned.heapBase()).isPresent();
+                assertThat(aligned.address()).isEqualTo(8);
+                assertThatThrownBy(() -> allocator.allocate(8, 16)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("aligns to at most 8 bytes");
+            }
+        }
+
+        @Test
+        @SuppressWarnings("restricted")   // segments over no memory, only looked at
+        void aBufferOfUpTo2To48MinusOneBytesIsManagedAndALargerOneIsRefused() {
+            // Far above any mapped memory, and never touched: only the size checks and the claim see it.
+            MemorySegment largest = MemorySegment.ofAddress(1L << 56).reinterpret((1L << 48) - 1);
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(largest)) {
+                assertThat(allocator.capacity()).isEqualTo((1L << 48) - 1);
+            }
+            MemorySegment tooLarge = MemorySegment.ofAddress(1L << 56).reinterpret(1L << 49);
+            assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(tooLarge))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2^48 - 1 bytes");
+        }
+
+        @Test
+        @SuppressWarnings("restricted")   // a segment over no memory, only looked at
+        void aBufferOfExactly2To48BytesIsRefusedTheCursorHoldsOneLess() {
+            MemorySegment tooLarge = MemorySegment.ofAddress(1L << 56).reinterpret(1L << 48);
+            assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(tooLarge))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2^48 - 1 bytes");
+        }
+
+        @Test
+        void withoutFallbackAFullBufferSaysWhatWasAskedAndWhatIsLeft() {
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(64, 16))) {
+                allocator.allocate(60, 1);
+                assertThatThrownBy(() -> allocator.allocate(8, 1)).isInstanceOf(IndexOutOfBoundsException.class)
+                        .hasMessage("The buffer is full: asked 8 bytes aligned to 1, 4 of 64 bytes left, and this"
+                                + " allocator has no fallback");
+                assertThat(allocator.usedBytes()).isEqualTo(60);
+            }
+        }
+
+        @Test
+        void theFallbackIsTheContextAllocatorCurrentWhenTheAllocatorWasMade() {
+            SharedBufferAllocator allocator = ContextAllocator.callWith(fallback,
+                    () -> SharedBufferAllocator.of(arena.allocate(16, 16)));
+            try (allocator) {
+                allocator.allocate(32, 1);
+                assertThat(fallback.outstandingBlocks()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Nested
+    class FreeAndReallocate {
+
+        @Test
+        void freeingTheMostRecentBlockGivesItsBytesBackAndAnOlderOneDoesNot() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                MemorySegment older = allocator.allocate(8, 1);
+                MemorySegment last = allocator.allocate(8, 1);
+                allocator.free(older);
+                assertThat(allocator.usedBytes()).isEqualTo(16);
+                allocator.free(last);
+                assertThat(allocator.usedBytes()).isEqualTo(8);
+            }
+        }
+
+        @Test
+        void freeingAFallbackBlockFreesItThroughTheFallbackAndCountsItsBytesDown() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                allocator.allocate(64, 1);
+                MemorySegment first = allocator.allocate(100, 1);
+                MemorySegment second = allocator.allocate(30, 1);
+                assertThat(allocator.statistics().liveFallbackBytes()).isEqualTo(130);
+                allocator.free(first);
+                assertThat(fallback.outstanding()).containsExactly(second);
+                assertThat(allocator.statistics().liveFallbackBlocks()).isEqualTo(1);
+                assertThat(allocator.statistics().liveFallbackBytes()).isEqualTo(30);
+                assertThatThrownBy(() -> allocator.free(first)).isInstanceOf(IllegalArgumentException.class);
+            }
+        }
+
+        @Test
+        void theMostRecentBlockGrowsAndShrinksInPlace() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                MemorySegment block = allocator.allocate(8, 8);
+                block.set(ValueLayout.JAVA_LONG, 0, 42);
+                MemorySegment grown = allocator.reallocate(block, 40, 8);
+                assertThat(grown.address()).isEqualTo(block.address());
+                assertThat(grown.byteSize()).isEqualTo(40);
+                assertThat(allocator.usedBytes()).isEqualTo(40);
+                MemorySegment shrunk = allocator.reallocate(grown, 4, 1);
+                assertThat(shrunk.address()).isEqualTo(block.address());
+                assertThat(allocator.usedBytes()).isEqualTo(4);
+                assertThat(allocator.statistics().inPlaceReallocations()).isEqualTo(2);
+                assertThat(allocator.statistics().copiedBytes()).isZero();
+                assertThat(grown.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(42);
+            }
+        }
+
+        @Test
+        void aByteAlignedBlockAtAnOddAddressGrowsInPlace() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                allocator.allocate(2, 1);
+                MemorySegment block = allocator.allocate(4, 1);   // at offset 2
+                assertThat(allocator.reallocate(block, 8, 1).address()).isEqualTo(block.address());
+            }
+        }
+
+        @Test
+        void whetherABlockStaysDependsOnItsAddressNotItsOffset() {
+            MemorySegment memory = arena.allocate(128, 64);
+            // A buffer 16 bytes past a 64-byte boundary: its offset 48 is a 64-aligned address.
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(memory.asSlice(16, 112))) {
+                allocator.allocate(48, 1);
+                MemorySegment block = allocator.allocate(8, 1);
+                assertThat(allocator.reallocate(block, 16, 64).address()).isEqualTo(block.address());
+            }
+        }
+
+        @Test
+        void theMostRecentBlockGrowsInPlaceUpToExactlyTheCapacity() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                allocator.allocate(8, 1);
+                MemorySegment block = allocator.allocate(8, 1);
+                MemorySegment grown = allocator.reallocate(block, 56, 1);
+                assertThat(grown.address()).isEqualTo(block.address());
+                assertThat(allocator.usedBytes()).isEqualTo(64);
+                assertThat(fallback.calls()).isZero();
+            }
+        }
+
+        @Test
+        void aBlockWhoseAddressDoesNotSuitTheNewAlignmentMoves() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                allocator.allocate(1, 1);
+                MemorySegment block = allocator.allocate(2, 1);   // at offset 1
+                block.set(ValueLayout.JAVA_BYTE, 0, (byte) 5);
+                MemorySegment moved = allocator.reallocate(block, 8, 8);
+                assertThat(moved.address() % 8).isZero();
+                assertThat(moved.address()).isNotEqualTo(block.address());
+                assertThat(moved.get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 5);
+                assertThat(allocator.statistics().copiedBytes()).isEqualTo(2);
+                assertThat(allocator.statistics().inPlaceReallocations()).isZero();
+            }
+        }
+
+        @Test
+        void anOlderBlockMovesAndKeepsItsBytesTheFirstOfThemOnly() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                MemorySegment older = allocator.allocate(8, 1);
+                older.fill((byte) 9);
+                allocator.allocate(8, 1);
+                MemorySegment moved = allocator.reallocate(older, 4, 1);
+                assertThat(moved.address()).isEqualTo(older.address() + 16);
+                assertThat(moved.toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 9);
+                assertThat(allocator.statistics().copiedBytes()).isEqualTo(4);
+                assertThat(allocator.usedBytes()).isEqualTo(20);
+            }
+        }
+
+        @Test
+        void aLastBlockThatOutgrowsTheBufferMovesToTheFallbackAndItsBytesComeBack() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                allocator.allocate(8, 1);
+                MemorySegment block = allocator.allocate(16, 1);
+                block.fill((byte) 3);
+                MemorySegment moved = allocator.reallocate(block, 100, 1);
+                assertThat(fallback.outstanding()).containsExactly(moved);
+                assertThat(moved.asSlice(0, 16).toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 3);
+                assertThat(allocator.usedBytes()).isEqualTo(8);
+                assertThat(allocator.statistics().copiedBytes()).isEqualTo(16);
+            }
+        }
+
+        @Test
+        void anOlderBlockThatMovesToTheFallbackLeavesTheCursorAlone() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                MemorySegment older = allocator.allocate(8, 1);
+                allocator.allocate(8, 1);
+                allocator.reallocate(older, 100, 1);
+                assertThat(allocator.usedBytes()).isEqualTo(16);
+            }
+        }
+
+        @Test
+        void aFallbackBlockIsReallocatedByTheFallbackAndItsBytesCounted() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                allocator.allocate(64, 1);
+                MemorySegment block = allocator.allocate(100, 1);
+                MemorySegment moved = allocator.reallocate(block, 300, 1);
+                assertThat(fallback.outstanding()).containsExactly(moved);
+                BufferStatistics stats = allocator.statistics();
+                assertThat(stats.liveFallbackBlocks()).isEqualTo(1);
+                assertThat(stats.liveFallbackBytes()).isEqualTo(300);
+                assertThat(stats.fallbackCount()).isEqualTo(2);
+                assertThat(stats.fallbackBytes()).isEqualTo(400);
+                assertThatThrownBy(() -> allocator.free(block)).isInstanceOf(IllegalArgumentException.class);
+            }
+        }
+
+        @Test
+        void aLaterBlockGivenBackCannotBeFreedOrReallocatedAgain() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                allocator.allocate(8, 1);
+                MemorySegment second = allocator.allocate(8, 1);
+                allocator.free(second);
+                assertThatThrownBy(() -> allocator.free(second)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("beyond the 8 bytes in use");
+                assertThatThrownBy(() -> allocator.reallocate(second, 4, 1)).isInstanceOf(IllegalArgumentException.class);
+                assertThat(allocator.usedBytes()).isEqualTo(8);
+            }
+        }
+
+        @Test
+        void aSegmentThatStartsInTheBufferButRunsPastItsEndIsForeign() {
+            MemorySegment memory = arena.allocate(128);
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(memory.asSlice(0, 64))) {
+                allocator.allocate(64, 1);
+                assertThatThrownBy(() -> allocator.free(memory.asSlice(32, 48)))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("neither in its buffer");
+            }
+        }
+
+        @Test
+        void anEmptyBlockAtTheCursorIsLiveAndFreeingItChangesNothing() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                allocator.allocate(8, 1);
+                MemorySegment empty = allocator.allocate(0, 1);
+                allocator.free(empty);
+                assertThat(allocator.usedBytes()).isEqualTo(8);
+            }
+        }
+
+        @Test
+        void aBlockEndingExactlyAtTheCursorIsLiveAndOnePastItIsNot() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                MemorySegment block = allocator.allocate(8, 1);
+                allocator.free(allocator.allocate(0, 1));
+                MemorySegment slice = block.asSlice(0, 8);
+                allocator.free(slice);
+                assertThat(allocator.usedBytes()).isZero();
+                assertThatThrownBy(() -> allocator.free(block)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("beyond the 0 bytes in use");
+            }
+        }
+    }
+
+    @Nested
+    class ResetCloseAndStatistics {
+
+        @Test
+        void resetMakesTheWholeBufferFreeAgainAndFreesTheFallbackBlocks() {
+            SharedBufferAllocator allocator = allocator();
+            MemorySegment first = allocator.allocate(40, 1);
+            allocator.allocate(40, 1);
+            allocator.reset();
+            assertThat(allocator.usedBytes()).isZero();
+            assertThat(fallback.outstandingBlocks()).isZero();
+            assertThat(allocator.allocate(40, 1).address()).isEqualTo(first.address());
+            BufferStatistics stats = allocator.statistics();
+            assertThat(stats.resets()).isEqualTo(1);
+            assertThat(stats.peakDemand()).isEqualTo(80);
+            assertThat(stats.fallbackCount()).isEqualTo(1);
+            assertThat(stats.fallbackBytes()).isEqualTo(40);
+            assertThat(stats.liveFallbackBlocks()).isZero();
+            assertThat(stats.usedBytes()).isEqualTo(40);
+            allocator.close();
+        }
+
+        @Test
+        void peakDemandCountsBufferAndFallbackBytesUntilTheyAreGivenBack() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                MemorySegment last = allocator.allocate(60, 1);
+                allocator.allocate(10, 1);   // fallback
+                assertThat(allocator.statistics().peakDemand()).isEqualTo(70);
+                allocator.free(allocator.allocate(0, 1));
+                allocator.reset();
+                allocator.allocate(5, 1);
+                assertThat(allocator.statistics().peakDemand()).isEqualTo(70);
+                assertThat(last.byteSize()).isEqualTo(60);
+            }
+        }
+
+        @Test
+        void peakDemandRemembersABlockFreedOrShrunk() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                MemorySegment block = allocator.allocate(50, 1);
+                MemorySegment shrunk = allocator.reallocate(block, 10, 1);
+                assertThat(allocator.statistics().peakDemand()).isEqualTo(50);
+                allocator.free(allocator.reallocate(shrunk, 30, 1));
+                assertThat(allocator.statistics().peakDemand()).isEqualTo(50);
+                assertThat(allocator.usedBytes()).isZero();
+            }
+        }
+
+        @Test
+        void aResetBetweenTwoStatisticsShowsTheDemandSinceTheResetOnly() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                allocator.allocate(64, 1);
+                allocator.allocate(36, 1);
+                allocator.reset();
+                allocator.allocate(64, 1);
+                allocator.allocate(50, 1);
+                assertThat(allocator.statistics().peakDemand()).isEqualTo(114);
+            }
+        }
+
+        @Test
+        void afterCloseEveryCallIsRefusedButTheNumbersStayReadable() {
+            SharedBufferAllocator allocator = allocator();
+            MemorySegment block = allocator.allocate(24, 1);
+            allocator.allocate(100, 1);
+            allocator.close();
+            assertThat(fallback.outstandingBlocks()).isZero();
+            assertThat(allocator.usedBytes()).isEqualTo(24);
+            assertThat(allocator.statistics().usedBytes()).isEqualTo(24);
+            assertThat(allocator.statistics().peakDemand()).isEqualTo(124);
+            assertThat(allocator.toString()).endsWith(", used=24, closed]");
+            assertThatThrownBy(() -> allocator.allocate(1, 1)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> allocator.allocate(1000, 1)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> allocator.free(block)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> allocator.reallocate(block, 8, 1)).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(allocator::reset).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(allocator::close).isInstanceOf(IllegalStateException.class);
+        }
+
+        @Test
+        void closeEndsTheClaimSoANewAllocatorMayTakeTheBuffer() {
+            MemorySegment buffer = arena.allocate(64, 16);
+            SharedBufferAllocator first = SharedBufferAllocator.of(buffer, fallback);
+            assertThatThrownBy(() -> BufferAllocator.of(buffer)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("SharedBufferAllocator");
+            first.close();
+            try (BufferAllocator second = BufferAllocator.of(buffer, fallback)) {
+                assertThat(second.allocate(8, 1).address()).isEqualTo(buffer.address());
+            }
+        }
+
+        @Test
+        void aFailingFreeDuringResetStillReleasesEveryBlockAndReportsTheFailure() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                allocator.allocate(64, 1);
+                allocator.allocate(10, 1);
+                allocator.allocate(20, 1);
+                fallback.failOnCall(fallback.calls() + 1, () -> new IllegalStateException("injected"));
+                assertThatThrownBy(allocator::reset).hasMessage("injected");
+                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
+                assertThat(allocator.usedBytes()).isZero();
+                fallback.releaseOutstanding();
+            }
+        }
+
+        @Test
+        void toStringNamesTheBufferAndTheCursor() {
+            try (SharedBufferAllocator allocator = allocator()) {
+                allocator.allocate(5, 1);
+                assertThat(allocator.toString()).startsWith("SharedBufferAllocator[[native ")
+                        .endsWith(", 64 bytes], used=5]");
+            }
+        }
+    }
+
+    @Nested
+    class Threads {
+
+        @Test
+        void blocksThatThreadsAllocateAtOnceNeverOverlapAndTheNumbersAddUp() throws Exception {
+            int threads = 4;
+            int perThread = 200;
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(arena.allocate(threads * perThread * 8L / 2, 16),
+                    fallback)) {
+                List<Future<List<MemorySegment>>> results = new ArrayList<>();
+                try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+                    for (int t = 0; t < threads; t++) {
+                        byte mark = (byte) t;
+                        results.add(pool.submit(() -> {
+                            List<MemorySegment> mine = new ArrayList<>();
+                            for (int i = 0; i < perThread; i++) {
+                                MemorySegment block = allocator.allocate(8, 8);
+                                block.fill(mark);
+                                mine.add(block);
+                            }
+                            return mine;
+                        }));
+                    }
+                }
+                List<MemorySegment> all = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    List<MemorySegment> mine = results.get(t).get();
+                    for (MemorySegment block : mine) {
+                        assertThat(block.toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) t);
+                    }
+                    all.addAll(mine);
+                }
+                List<MemorySegment> inBuffer = all.stream().filter(b -> fallback.outstanding().stream()
+                        .noneMatch(b::equals)).sorted(Comparator.comparingLong(MemorySegment::address)).toList();
+                for (int i = 1; i < inBuffer.size(); i++) {
+                    assertThat(inBuffer.get(i).address()).isGreaterThanOrEqualTo(inBuffer.get(i - 1).address() + 8);
+                }
+                BufferStatistics stats = allocator.statistics();
+                assertThat(inBuffer).hasSize(threads * perThread / 2);
+                assertThat(stats.usedBytes()).isEqualTo(stats.capacity());
+                assertThat(stats.fallbackCount()).isEqualTo(threads * perThread / 2);
+                assertThat(stats.liveFallbackBytes()).isEqualTo(threads * perThread / 2 * 8L);
+            }
+        }
+
+        @Test
+        void anyThreadMayFreeResetOrClose() throws Exception {
+            SharedBufferAllocator allocator = allocator();
+            MemorySegment block = allocator.reallocate(allocator.allocate(8, 1), 16, 1);
+            try (ExecutorService other = Executors.newSingleThreadExecutor()) {
+                other.submit(() -> allocator.free(block)).get();
+                assertThat(allocator.usedBytes()).isZero();
+                other.submit(() -> allocator.allocate(100, 1)).get();
+                other.submit(allocator::reset).get();
+                assertThat(allocator.statistics().resets()).isEqualTo(1);
+                other.submit(allocator::close).get();
+                assertThat(allocator.statistics().resets()).as("the lock is free again after close").isEqualTo(1);
+            }
+            assertThat(fallback.outstandingBlocks()).isZero();
+            assertThat(allocator.toString()).endsWith("closed]");
+        }
+    }
+}
