@@ -31,7 +31,11 @@ import java.lang.foreign.MemorySegment;
  *   <li>{@link BufferAllocator#reset()} and {@link BufferAllocator#close()} end every open frame:
  *       using or closing such a frame afterwards gets {@link IllegalStateException}.</li>
  *   <li>A block allocated before the frame never grows in place past the frame's start, and freeing
- *       it does not give its bytes back while the frame is open, so closing the frame cannot free it.</li>
+ *       it does not give its bytes back while the frame is open, so closing the frame cannot free it.
+ *       But <em>reallocating</em> such a block while the frame is open moves it, and the moved block
+ *       is allocated in the frame: it is freed when the frame closes. So grow a longer-lived block (a
+ *       {@code DynamicArray} made outside the frame, say) before pushing the frame, or give it an
+ *       allocator of its own.</li>
  *   <li>A frame is confined to its allocator's thread.</li>
  * </ul>
  */

@@ -35,8 +35,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
         notes = "Every escaping segment costs a 40-byte object, whoever makes it; `_local` rows show whether"
                 + " escape analysis removed it. `bump` and `lwjgl_local` hand out raw addresses (no bounds or"
                 + " lifetime checks); `lwjgl_escaping` returns a `ByteBuffer`. `prefix` hands out the same 16"
-                + " bytes every time. The slicing allocator cannot be reset, so it is made anew per batch as a local:"
-                + " the JIT may keep its cursor in a register, where bufalloc's is a field written per block."
+                + " bytes every time. The slicing allocator cannot be reset, so it is made anew per batch: as a local (`slicing`), the JIT"
+                + " may keep its cursor in a register; held in a field (`slicingField`), as a caller holds an"
+                + " allocator it reuses, its cursor is in memory like bufalloc's."
                 + " Netty's pooled buffer is released at once (thread cache, leak detection off).")
 public class SingleAllocationBenchmark extends NativeMemoryBenchmark {
 
@@ -46,6 +47,7 @@ public class SingleAllocationBenchmark extends NativeMemoryBenchmark {
     private SharedBufferAllocator shared;
     private MemorySegment slab;
     private SegmentAllocator prefix;
+    private SegmentAllocator slicingField;
     private LongBump bump;
     private MemoryStack stack;
     private PooledByteBufAllocator netty;
@@ -113,6 +115,29 @@ public class SingleAllocationBenchmark extends NativeMemoryBenchmark {
         SegmentAllocator slicing = SegmentAllocator.slicingAllocator(slab);
         for (int i = 0; i < BATCH; i++) {
             slicing.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
+        }
+    }
+
+    /**
+     * A slicing allocator held in a field, as a caller keeps an allocator it reuses: its cursor lives
+     * in memory, like bufalloc's, not in a register.
+     *
+     * @param blackhole where the blocks escape
+     */
+    @Benchmark
+    public void slicingField_escaping(Blackhole blackhole) {
+        slicingField = SegmentAllocator.slicingAllocator(slab);
+        for (int i = 0; i < BATCH; i++) {
+            blackhole.consume(slicingField.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT));
+        }
+    }
+
+    /** A slicing allocator held in a field; the blocks do not escape. */
+    @Benchmark
+    public void slicingField_local() {
+        slicingField = SegmentAllocator.slicingAllocator(slab);
+        for (int i = 0; i < BATCH; i++) {
+            slicingField.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
         }
     }
 
