@@ -307,23 +307,6 @@ class SharedBufferAllocatorTest {
     class Reallocate {
 
         @Test
-        void theMostRecentBlockGrowsAndShrinksInPlace() {
-            MemorySegment buffer = arena.allocate(64, 8);
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer)) {
-                MemorySegment block = allocator.allocate(8, 8);
-                MemorySegment grown = allocator.reallocate(block, 40, 8);
-                assertThat(grown.address()).isEqualTo(block.address());
-                assertThat(grown.byteSize()).isEqualTo(40);
-                assertThat(allocator.usedBytes()).isEqualTo(40);
-                MemorySegment shrunk = allocator.reallocate(grown, 4, 1);
-                assertThat(shrunk.address()).isEqualTo(block.address());
-                assertThat(allocator.usedBytes()).isEqualTo(4);
-                assertThat(allocator.statistics().inPlaceReallocations()).isEqualTo(2);
-                assertThat(allocator.statistics().copiedBytes()).isZero();
-            }
-        }
-
-        @Test
         void aBlockAnotherThreadAllocatedAfterMovesWithItsBytes() throws Throwable {
             MemorySegment buffer = arena.allocate(64, 8);
             try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer)) {
