@@ -259,9 +259,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         long end = offset + segment.byteSize();
         if (end == used && inInnermostFrame(offset, segment.byteSize())
                 && ((base + offset) & (byteAlignment - 1)) == 0 && newByteSize <= capacity - offset) {
-            notePeak();
-            giveBack(offset + newByteSize);
-            used = offset + newByteSize;
+            moveCursor(offset + newByteSize);
             counters.countInPlace();
             return buffer.asSlice(offset, newByteSize);
         }
@@ -321,12 +319,10 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      */
     public void reset() {
         checkOwner();
-        notePeak();
-        giveBack(0);
+        moveCursor(0);
         if (checked != null) {
             buffer = checked.newGeneration();
         }
-        used = 0;
         frames.popAll();
         counters.countReset();
         fallbackBlocks.freeSince(0, fallback);
@@ -349,7 +345,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         owner = null;
         frames.popAll();
         if (checked != null) {
-            giveBack(0);
+            checked.poison(0, used);   // the cursor stays where it was, for statistics()
             checked.endGeneration();
         }
         claim.clean();
@@ -380,11 +376,8 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     /** Closes {@code frame}: see {@link Frame#close()}. */
     void pop(Frame frame) {
         checkInnermost(frame);
-        notePeak();
-        long mark = frames.mark(frame.depth);
         long fallbackMark = frames.fallbackMark(frame.depth);
-        giveBack(mark);
-        used = mark;
+        moveCursor(frames.mark(frame.depth));
         counters.returnFallback(fallbackBlocks.bytesSince(fallbackMark));
         frames.pop();
         fallbackBlocks.freeSince(fallbackMark, fallback);
@@ -534,17 +527,20 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
 
     private void rewindIfLast(long offset, long end) {
         if (end == used && offset >= frames.floor()) {
-            notePeak();
-            giveBack(offset);
-            used = offset;
+            moveCursor(offset);
         }
     }
 
-    /** The cursor is about to go back to {@code newUsed}: in checked mode, poison what it gives back. */
-    private void giveBack(long newUsed) {
+    /**
+     * Sets the cursor anywhere but by the bump: records the demand first (only the bump raises it without
+     * looking) and, in checked mode, poisons the bytes a move down gives back.
+     */
+    private void moveCursor(long newUsed) {
+        notePeak();
         if (checked != null) {
             checked.poison(newUsed, used);
         }
+        used = newUsed;
     }
 
     private void countFallback(long byteSize) {
