@@ -71,7 +71,8 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     private final Cleaner.Cleanable claim;
     private final CheckedMode checked;         // null: not checked
     private Thread owner;                      // null once closed
-    private long used;
+    private long cursor;                       // base + the bytes in use: an address, so the bump adds no base
+    private final long limit;                  // base + capacity
     // The open frames: nothing below the innermost one's mark is given back or grown into.
     private final FrameStack frames = new FrameStack();
 
@@ -83,6 +84,8 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         this.buffer = checked ? this.checked.newGeneration() : buffer;
         this.base = buffer.address();
         this.capacity = buffer.byteSize();
+        this.limit = base + capacity;
+        this.cursor = base;
         this.alignmentLimit = Buffers.alignmentLimit(buffer);
         this.heapArray = buffer.heapBase().orElse(null);
         this.fallback = fallback;
@@ -211,10 +214,10 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         if (owner != Thread.currentThread()) {
             throw ownerFailure();
         }
-        long start = ((base + used + byteAlignment - 1) & -byteAlignment) - base;
-        if (byteSize >= 0 && byteSize <= capacity - start && Buffers.validAlignment(byteAlignment, alignmentLimit)) {
-            used = start + byteSize;
-            return buffer.asSlice(start, byteSize);
+        long start = (cursor + byteAlignment - 1) & -byteAlignment;
+        if (byteSize >= 0 && byteSize <= limit - start && Buffers.validAlignment(byteAlignment, alignmentLimit)) {
+            cursor = start + byteSize;
+            return buffer.asSlice(start - base, byteSize);
         }
         return allocateElsewhere(byteSize, byteAlignment);
     }
@@ -223,7 +226,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     private MemorySegment allocateElsewhere(long byteSize, long byteAlignment) {
         checkRequest(byteSize, byteAlignment);
         if (fallback == null) {
-            throw Buffers.full(byteSize, byteAlignment, used, capacity);
+            throw Buffers.full(byteSize, byteAlignment, used(), capacity);
         }
         MemorySegment block = fallback.allocate(byteSize, byteAlignment);
         fallbackBlocks.add(block);
@@ -257,7 +260,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
             return reallocateFallbackBlock(segment, newByteSize, byteAlignment);
         }
         long end = offset + segment.byteSize();
-        if (end == used && inInnermostFrame(offset, segment.byteSize())
+        if (end == used() && inInnermostFrame(offset, segment.byteSize())
                 && ((base + offset) & (byteAlignment - 1)) == 0 && newByteSize <= capacity - offset) {
             moveCursor(offset + newByteSize);
             counters.countInPlace();
@@ -345,7 +348,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         owner = null;
         frames.popAll();
         if (checked != null) {
-            checked.poison(0, used);   // the cursor stays where it was, for statistics()
+            checked.poison(0, used());   // the cursor stays where it was, for statistics()
             checked.endGeneration();
         }
         claim.clean();
@@ -369,7 +372,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      */
     public Frame push() {
         checkOwner();
-        long id = frames.push(used, fallbackBlocks.mark());
+        long id = frames.push(used(), fallbackBlocks.mark());
         return new Frame(this, frames.depth(), id);
     }
 
@@ -378,8 +381,14 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         checkInnermost(frame);
         long fallbackMark = frames.fallbackMark(frame.depth);
         moveCursor(frames.mark(frame.depth));
-        counters.returnFallback(fallbackBlocks.bytesSince(fallbackMark));
         frames.pop();
+        if (fallbackBlocks.mark() != fallbackMark) {   // the frame took blocks from the fallback
+            freeFallbackSince(fallbackMark);
+        }
+    }
+
+    private void freeFallbackSince(long fallbackMark) {
+        counters.returnFallback(fallbackBlocks.bytesSince(fallbackMark));
         fallbackBlocks.freeSince(fallbackMark, fallback);
     }
 
@@ -389,7 +398,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      */
     void checkInnermost(Frame frame) {
         checkOwner();
-        if (!frames.isInnermost(frame.depth, frame.id)) {
+        if (!frames.isInnermost(frame.id)) {
             checkUsable(frame);
             throw new IllegalStateException("Frames close innermost first: " + frame
                     + " is not the innermost open frame (depth " + frames.depth() + ")");
@@ -454,7 +463,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      * @return the offset in the buffer where the next allocation starts its search
      */
     public long usedBytes() {
-        return used;
+        return used();
     }
 
     /**
@@ -473,12 +482,12 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      * @return the statistics now
      */
     public BufferStatistics statistics() {
-        return counters.snapshot(capacity, used, fallbackBlocks);
+        return counters.snapshot(capacity, used(), fallbackBlocks);
     }
 
     @Override
     public String toString() {
-        return "BufferAllocator[" + Checks.describe(buffer) + ", used=" + used + ", fallbackBlocks="
+        return "BufferAllocator[" + Checks.describe(buffer) + ", used=" + used() + ", fallbackBlocks="
                 + fallbackBlocks.size() + (owner == null ? ", closed]" : "]");
     }
 
@@ -512,7 +521,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      *         cannot be live (given back, or reset)
      */
     private long liveBufferOffset(MemorySegment segment) {
-        return Buffers.liveOffsetIn(segment, heapArray, base, capacity, used);
+        return Buffers.liveOffsetIn(segment, heapArray, base, capacity, used());
     }
 
     /**
@@ -526,7 +535,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     }
 
     private void rewindIfLast(long offset, long end) {
-        if (end == used && offset >= frames.floor()) {
+        if (end == used() && offset >= frames.floor()) {
             moveCursor(offset);
         }
     }
@@ -538,9 +547,9 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     private void moveCursor(long newUsed) {
         notePeak();
         if (checked != null) {
-            checked.poison(newUsed, used);
+            checked.poison(newUsed, used());
         }
-        used = newUsed;
+        cursor = base + newUsed;
     }
 
     private void countFallback(long byteSize) {
@@ -551,7 +560,11 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     }
 
     /** Records the demand before anything lowers it (the bump itself only raises it). */
+    private long used() {
+        return cursor - base;
+    }
+
     private void notePeak() {
-        counters.notePeak(used);
+        counters.notePeak(used());
     }
 }
