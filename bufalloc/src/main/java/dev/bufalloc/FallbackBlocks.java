@@ -1,7 +1,7 @@
 package dev.bufalloc;
 
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
+import java.util.Arrays;
 
 /**
  * The live blocks a buffer allocator took from its fallback, oldest first, so that each is freed
@@ -12,18 +12,20 @@ import java.util.ArrayList;
  * blocks added since it opened ({@link #mark()}, {@link #freeSince}) even after older blocks were
  * freed. Lookups scan from the newest block: freeing in reverse order of allocation is O(1).
  *
- * <p>Invariant: sequence numbers increase along the list; {@code liveBytes} is the sum of the sizes.
+ * <p>Invariant: {@code segments[0, size)} are the live blocks and {@code sequences[0, size)} their
+ * increasing sequence numbers; slots from {@code size} on hold null; {@code liveBytes} is the sum of the sizes.
  */
 final class FallbackBlocks {
 
-    private record Block(MemorySegment segment, long sequence) {}
-
-    private final ArrayList<Block> blocks = new ArrayList<>();
+    // Parallel arrays, not a list of records: adding a block allocates nothing but its slot.
+    private MemorySegment[] segments = new MemorySegment[4];
+    private long[] sequences = new long[4];
+    private int size;
     private long nextSequence;
     private long liveBytes;
 
     int size() {
-        return blocks.size();
+        return size;
     }
 
     long liveBytes() {
@@ -36,14 +38,20 @@ final class FallbackBlocks {
     }
 
     void add(MemorySegment segment) {
-        blocks.add(new Block(segment, nextSequence++));
+        if (size == segments.length) {
+            segments = Arrays.copyOf(segments, size * 2);
+            sequences = Arrays.copyOf(sequences, size * 2);
+        }
+        segments[size] = segment;
+        sequences[size] = nextSequence++;
+        size++;
         liveBytes += segment.byteSize();
     }
 
     /** Returns the index of {@code segment} (the exact segment handed out, not a slice of it), or -1. */
     int indexOf(MemorySegment segment) {
-        for (int i = blocks.size() - 1; i >= 0; i--) {
-            MemorySegment block = blocks.get(i).segment;
+        for (int i = size - 1; i >= 0; i--) {
+            MemorySegment block = segments[i];
             // equals() compares where segments start, not their sizes.
             if (block.equals(segment) && block.byteSize() == segment.byteSize()) {
                 return i;
@@ -67,24 +75,28 @@ final class FallbackBlocks {
 
     /** Puts {@code segment} in the place of the block at {@code index}, which keeps its age. */
     void replace(int index, MemorySegment segment) {
-        Block old = blocks.set(index, new Block(segment, blocks.get(index).sequence));
-        liveBytes += segment.byteSize() - old.segment.byteSize();
+        liveBytes += segment.byteSize() - segments[index].byteSize();
+        segments[index] = segment;
     }
 
     void remove(int index) {
-        liveBytes -= blocks.remove(index).segment.byteSize();
+        liveBytes -= segments[index].byteSize();
+        int after = size - index - 1;
+        System.arraycopy(segments, index + 1, segments, index, after);
+        System.arraycopy(sequences, index + 1, sequences, index, after);
+        segments[--size] = null;
     }
 
     /** Returns whether the block at {@code index} is the newest live block. */
     boolean isNewest(int index) {
-        return index == blocks.size() - 1;
+        return index == size - 1;
     }
 
     /** Returns the bytes of the live blocks added at or after {@code mark}. */
     long bytesSince(long mark) {
         long bytes = 0;
-        for (int i = blocks.size() - 1; i >= 0 && blocks.get(i).sequence >= mark; i--) {
-            bytes += blocks.get(i).segment.byteSize();
+        for (int i = size - 1; i >= 0 && sequences[i] >= mark; i--) {
+            bytes += segments[i].byteSize();
         }
         return bytes;
     }
@@ -95,9 +107,9 @@ final class FallbackBlocks {
      */
     void freeSince(long mark, Allocator fallback) {
         Throwable failure = null;
-        for (int i = blocks.size() - 1; i >= 0 && blocks.get(i).sequence >= mark; i--) {
+        for (int i = size - 1; i >= 0 && sequences[i] >= mark; i--) {
             try {
-                fallback.free(blocks.get(i).segment);
+                fallback.free(segments[i]);
             } catch (RuntimeException | Error e) {
                 if (failure == null) {
                     failure = e;
