@@ -71,8 +71,9 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     private final Cleaner.Cleanable claim;
     private final CheckedMode checked;         // null: not checked
     private Thread owner;                      // null once closed
-    private long cursor;                       // base + the bytes in use: an address, so the bump adds no base
-    private final long limit;                  // base + capacity
+    private long used;
+    // Alignments up to this one hold for base + offset as for offset: the bump aligns the offset alone.
+    private final long bumpAlignmentLimit;
     // The open frames: nothing below the innermost one's mark is given back or grown into.
     private final FrameStack frames = new FrameStack();
 
@@ -84,9 +85,8 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         this.buffer = checked ? this.checked.newGeneration() : buffer;
         this.base = buffer.address();
         this.capacity = buffer.byteSize();
-        this.limit = base + capacity;
-        this.cursor = base;
         this.alignmentLimit = Buffers.alignmentLimit(buffer);
+        this.bumpAlignmentLimit = Math.min(alignmentLimit, base == 0 ? Long.MAX_VALUE : Long.lowestOneBit(base));
         this.heapArray = buffer.heapBase().orElse(null);
         this.fallback = fallback;
         this.owner = Thread.currentThread();
@@ -214,19 +214,28 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         if (owner != Thread.currentThread()) {
             throw ownerFailure();
         }
-        long start = (cursor + byteAlignment - 1) & -byteAlignment;
-        if (byteSize >= 0 && byteSize <= limit - start && Buffers.validAlignment(byteAlignment, alignmentLimit)) {
-            cursor = start + byteSize;
-            return buffer.asSlice(start - base, byteSize);
+        long start = (used + byteAlignment - 1) & -byteAlignment;
+        if (byteSize >= 0 && byteSize <= capacity - start
+                && Buffers.validAlignment(byteAlignment, bumpAlignmentLimit)) {
+            used = start + byteSize;
+            return buffer.asSlice(start, byteSize);
         }
         return allocateElsewhere(byteSize, byteAlignment);
     }
 
-    /** The slow path of {@link #allocate}: bad requests, and requests the buffer cannot hold. */
+    /**
+     * The slow path of {@link #allocate}: bad requests, alignments beyond the buffer's own (aligned
+     * by address), and requests the buffer cannot hold.
+     */
     private MemorySegment allocateElsewhere(long byteSize, long byteAlignment) {
         checkRequest(byteSize, byteAlignment);
+        long start = ((base + used + byteAlignment - 1) & -byteAlignment) - base;
+        if (byteSize <= capacity - start) {
+            used = start + byteSize;
+            return buffer.asSlice(start, byteSize);
+        }
         if (fallback == null) {
-            throw Buffers.full(byteSize, byteAlignment, used(), capacity);
+            throw Buffers.full(byteSize, byteAlignment, used, capacity);
         }
         MemorySegment block = fallback.allocate(byteSize, byteAlignment);
         fallbackBlocks.add(block);
@@ -260,7 +269,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
             return reallocateFallbackBlock(segment, newByteSize, byteAlignment);
         }
         long end = offset + segment.byteSize();
-        if (end == used() && inInnermostFrame(offset, segment.byteSize())
+        if (end == used && inInnermostFrame(offset, segment.byteSize())
                 && ((base + offset) & (byteAlignment - 1)) == 0 && newByteSize <= capacity - offset) {
             moveCursor(offset + newByteSize);
             counters.countInPlace();
@@ -348,7 +357,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         owner = null;
         frames.popAll();
         if (checked != null) {
-            checked.poison(0, used());   // the cursor stays where it was, for statistics()
+            checked.poison(0, used);   // the cursor stays where it was, for statistics()
             checked.endGeneration();
         }
         claim.clean();
@@ -372,7 +381,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      */
     public Frame push() {
         checkOwner();
-        long id = frames.push(used(), fallbackBlocks.mark());
+        long id = frames.push(used, fallbackBlocks.mark());
         return new Frame(this, frames.depth(), id);
     }
 
@@ -463,7 +472,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      * @return the offset in the buffer where the next allocation starts its search
      */
     public long usedBytes() {
-        return used();
+        return used;
     }
 
     /**
@@ -482,12 +491,12 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      * @return the statistics now
      */
     public BufferStatistics statistics() {
-        return counters.snapshot(capacity, used(), fallbackBlocks);
+        return counters.snapshot(capacity, used, fallbackBlocks);
     }
 
     @Override
     public String toString() {
-        return "BufferAllocator[" + Checks.describe(buffer) + ", used=" + used() + ", fallbackBlocks="
+        return "BufferAllocator[" + Checks.describe(buffer) + ", used=" + used + ", fallbackBlocks="
                 + fallbackBlocks.size() + (owner == null ? ", closed]" : "]");
     }
 
@@ -521,7 +530,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      *         cannot be live (given back, or reset)
      */
     private long liveBufferOffset(MemorySegment segment) {
-        return Buffers.liveOffsetIn(segment, heapArray, base, capacity, used());
+        return Buffers.liveOffsetIn(segment, heapArray, base, capacity, used);
     }
 
     /**
@@ -535,7 +544,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     }
 
     private void rewindIfLast(long offset, long end) {
-        if (end == used() && offset >= frames.floor()) {
+        if (end == used && offset >= frames.floor()) {
             moveCursor(offset);
         }
     }
@@ -547,9 +556,9 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     private void moveCursor(long newUsed) {
         notePeak();
         if (checked != null) {
-            checked.poison(newUsed, used());
+            checked.poison(newUsed, used);
         }
-        cursor = base + newUsed;
+        used = newUsed;
     }
 
     private void countFallback(long byteSize) {
@@ -560,11 +569,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     }
 
     /** Records the demand before anything lowers it (the bump itself only raises it). */
-    private long used() {
-        return cursor - base;
-    }
-
     private void notePeak() {
-        counters.notePeak(used());
+        counters.notePeak(used);
     }
 }

@@ -57,9 +57,10 @@ class BufferAllocatorModelTest {
             return nativeBuffer ? Long.MAX_VALUE : heapElementSize;
         }
 
-        MemorySegment buffer(Arena arena, int capacity) {
+        /** A native buffer starts {@code skew} bytes past a 4096-byte boundary: any base alignment occurs. */
+        MemorySegment buffer(Arena arena, int capacity, int skew) {
             if (nativeBuffer) {
-                return arena.allocate(capacity, 1);
+                return arena.allocate(skew + capacity, 4096).asSlice(skew, capacity);
             }
             return heapElementSize == 8
                     ? MemorySegment.ofArray(new long[(capacity + 7) / 8]).asSlice(0, capacity)
@@ -129,7 +130,7 @@ class BufferAllocatorModelTest {
             this.setup = setup;
             this.random = new SplittableRandom(seed);
             this.capacity = 1 + random.nextInt(random.nextBoolean() ? 64 : 4096);
-            this.buffer = setup.buffer(arena, capacity);
+            this.buffer = setup.buffer(arena, capacity, random.nextBoolean() ? 0 : random.nextInt(4096));
             this.base = buffer.address();
             this.allocator = setup.allocator(buffer, fallback);
         }

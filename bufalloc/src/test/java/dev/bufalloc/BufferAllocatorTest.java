@@ -125,6 +125,21 @@ class BufferAllocatorTest {
         }
 
         @Test
+        void anAlignmentBeyondTheBuffersOwnIsOfTheAddressAndStillFromTheBuffer() {
+            // The buffer starts 8 bytes past a 4096-byte boundary: aligning the offset alone would be wrong.
+            MemorySegment buffer = arena.allocate(4096 + 512, 4096).asSlice(8, 512);
+            try (BufferAllocator allocator = BufferAllocator.withoutFallback(buffer)) {
+                allocator.allocate(1, 1);
+                MemorySegment aligned = allocator.allocate(16, 64);
+                assertThat(aligned.address() % 64).isZero();
+                assertThat(aligned.address() - buffer.address()).isEqualTo(56);
+                assertThat(allocator.usedBytes()).isEqualTo(72);
+                MemorySegment next = allocator.allocate(8, 8);
+                assertThat(next.address() - buffer.address()).isEqualTo(72);
+            }
+        }
+
+        @Test
         void aZeroByteRequestReturnsAnEmptyAlignedSegment() {
             try (BufferAllocator allocator = BufferAllocator.of(arena.allocate(16, 16))) {
                 allocator.allocate(1, 1);
