@@ -29,7 +29,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
                 + " `reinterpret` per block) and `bufalloc_checked` a checked allocator (a new generation scope"
                 + " and 160 poisoned bytes per reset): those two rows are what the safety features cost."
                 + " LWJGL's `nmalloc` returns a raw address written with `memPutLong` (no checks, with"
-                + " `-Dorg.lwjgl.util.NoChecks=true`); the others return segments whose writes are bounds-"
+                + " `-Dorg.lwjgl.util.NoChecks=true`); `lwjgl_buffer` uses its checked API, `malloc`, which"
+                + " returns a bounds-checked `ByteBuffer`. The others return segments whose writes are bounds-"
                 + " and thread-checked. The buffer here comes from a confined arena. The slicing allocator"
                 + " is a local made anew per frame.")
 public class FrameBenchmark extends NativeMemoryBenchmark {
@@ -99,6 +100,15 @@ public class FrameBenchmark extends NativeMemoryBenchmark {
     }
 
     /** A confined arena per frame: 10 zeroed mallocs and 10 frees. */
+    @Benchmark
+    public void lwjgl_buffer() {
+        stack.push();
+        for (int i = 0; i < BLOCKS; i++) {
+            stack.malloc((int) BLOCK_ALIGNMENT, (int) BLOCK_SIZE).putLong(0, i);
+        }
+        stack.pop();
+    }
+
     @Benchmark
     public void arena() {
         try (Arena confined = Arena.ofConfined()) {

@@ -145,7 +145,7 @@ public final class ReportWriter {
                 .append("and the chart:\n\n```sh\n")
                 .append("# quick pass (2-4 minutes): 1 fork, 3 x 0.3 s warm-up, 3 x 0.3 s measurement\n")
                 .append("mvn -B -q -pl bench -am compile exec:exec -Dbench=quick\n")
-                .append("# full suite (about 11-14 minutes on 2 cores): 2 forks, 3 x 1 s warm-up, 5 x 1 s measurement\n")
+                .append("# full suite (about 18 minutes on 2 cores): 3 forks, 3 x 1 s warm-up, 4 x 1 s measurement\n")
                 .append("mvn -B -q -pl bench -am compile exec:exec -Dbench=full\n")
                 .append("# regenerate this report from the saved JSON, without running anything\n")
                 .append("mvn -B -q -pl bench -am compile exec:exec -Dbench=report-full\n")
