@@ -1,6 +1,9 @@
 package dev.bufalloc.bench;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -14,8 +17,9 @@ import java.util.stream.Collectors;
 
 /**
  * Turns one run's JSON into {@code docs/BENCHMARKS.md}, a CSV beside the JSON and the chart.
- * Everything in the report comes from the JSON, the machine file saved with it, and the
- * {@link Scenario} annotations of the benchmark classes.
+ * Everything in the report comes from the JSON, the machine file saved with it, the
+ * {@link Scenario} annotations of the benchmark classes, and {@code behind.md} beside this class (why
+ * the missed targets are missed, read from the generated code, so it holds no run's figures).
  */
 public final class ReportWriter {
 
@@ -113,6 +117,7 @@ public final class ReportWriter {
             md.append("| ").append(check.target()).append(" | ").append(check.measured()).append(" | ")
                     .append(check.verdict().equals("met") ? "met" : "**" + check.verdict() + "**").append(" |\n");
         }
+        md.append('\n').append(resource("behind.md"));
         md.append("\n## Results\n\n")
                 .append("Time per operation (mean, ± the 99.9% confidence half-width), Java-heap bytes allocated ")
                 .append("per operation (`gc.alloc.rate.norm`), and **bufalloc ÷ this**: bufalloc's time over this ")
@@ -153,6 +158,18 @@ public final class ReportWriter {
                 .append("Add `-Dbench.include=Strlen` (a JMH regular expression) to run some benchmarks only. ")
                 .append("`mvn -B test` compiles the benchmarks but runs none. Run on a quiet machine: ")
                 .append("the figures are only as good as the machine is idle.\n\n");
+    }
+
+    /** A text kept beside this class, for prose that does not belong in code. */
+    private static String resource(String name) {
+        try (InputStream in = ReportWriter.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("Missing resource " + name + " beside " + ReportWriter.class);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String number(double value, int decimals) {

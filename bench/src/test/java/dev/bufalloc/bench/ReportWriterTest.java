@@ -31,7 +31,7 @@ class ReportWriterTest {
 
         String report = Files.readString(docs.resolve("BENCHMARKS.md"));
         assertThat(report)
-                .contains("## Targets", "(c) Temporary frame", "| **bufalloc** |", "| lwjgl |", "JVM flags")
+                .contains("## Targets", "## Where bufalloc is behind, and why", "(c) Temporary frame", "| **bufalloc** |", "| lwjgl |", "JVM flags")
                 .contains("(e) growth in the buffer copies 0 bytes | 0 bytes copied")
                 .contains("(d) strlen: bufalloc <= 1.05x prefixAllocator | - | **not run**");
         assertThat(Files.readAllLines(docs.resolve("benchmarks/results-sample.csv"))).hasSize(5);
