@@ -282,6 +282,19 @@ class SharedBufferAllocatorTest {
         }
 
         @Test
+        void aFallbackBlockFreedWhileNewestCountsOnceInThePeakDemand() {
+            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(arena.allocate(64),
+                    MallocAllocator.instance())) {
+                allocator.allocate(16, 1);
+                for (int round = 0; round < 100; round++) {
+                    allocator.free(allocator.allocate(100, 8));   // each time from the fallback
+                }
+                assertThat(allocator.statistics().fallbackCount()).isEqualTo(100);
+                assertThat(allocator.statistics().peakDemand()).isEqualTo(116);
+            }
+        }
+
+        @Test
         void aBlockThatIsNotLiveIsRefused() {
             try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(64))) {
                 MemorySegment given = givenBack(allocator);
