@@ -148,7 +148,7 @@ public final class ReportWriter {
                 .append("no `JAVA_HOME` needed). Each command compiles the bench module, runs JMH ")
                 .append("through `dev.bufalloc.bench.RunBenchmarks`, and rewrites this file, the JSON, the CSV ")
                 .append("and the chart:\n\n```sh\n")
-                .append("# quick pass (under 2 minutes on 2 cores: 108 s from a fresh clone): 1 fork, 3 x 0.3 s warm-up, 3 x 0.3 s measurement\n")
+                .append("# quick pass (about 2 minutes on 2 cores): 1 fork, 3 x 0.3 s warm-up, 3 x 0.3 s measurement\n")
                 .append("mvn -B -q -pl bench -am compile exec:exec -Dbench=quick\n")
                 .append("# full suite (about 18 minutes on 2 cores): 3 forks, 3 x 1 s warm-up, 4 x 1 s measurement\n")
                 .append("mvn -B -q -pl bench -am compile exec:exec -Dbench=full\n")
