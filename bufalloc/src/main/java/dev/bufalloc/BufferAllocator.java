@@ -229,7 +229,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
      */
     private MemorySegment allocateElsewhere(long byteSize, long byteAlignment) {
         checkRequest(byteSize, byteAlignment);
-        long start = ((base + used + byteAlignment - 1) & -byteAlignment) - base;
+        long start = Buffers.alignedOffset(base, used, byteAlignment);
         if (byteSize <= capacity - start) {
             used = start + byteSize;
             return buffer.asSlice(start, byteSize);
@@ -270,7 +270,7 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
         }
         long end = offset + segment.byteSize();
         if (end == used && inInnermostFrame(offset, segment.byteSize())
-                && ((base + offset) & (byteAlignment - 1)) == 0 && newByteSize <= capacity - offset) {
+                && Buffers.isAligned(base, offset, byteAlignment) && newByteSize <= capacity - offset) {
             moveCursor(offset + newByteSize);
             counters.countInPlace();
             return buffer.asSlice(offset, newByteSize);

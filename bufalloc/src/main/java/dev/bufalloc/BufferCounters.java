@@ -28,7 +28,12 @@ final class BufferCounters {
 
     /** The cursor, now at {@code used}, is about to go down: remember the demand it stood for. */
     void notePeak(long used) {
-        peakDemand = Math.max(peakDemand, used + fallbackBytesSinceReset);
+        peakDemand = peakDemand(used);
+    }
+
+    /** The peak demand so far, the demand of the moment (the cursor at {@code used}) included. */
+    private long peakDemand(long used) {
+        return Math.max(peakDemand, used + fallbackBytesSinceReset);
     }
 
     /**
@@ -54,7 +59,7 @@ final class BufferCounters {
     }
 
     BufferStatistics snapshot(long capacity, long used, FallbackBlocks blocks) {
-        return new BufferStatistics(capacity, used, Math.max(peakDemand, used + fallbackBytesSinceReset),
+        return new BufferStatistics(capacity, used, peakDemand(used),
                 fallbackCount, fallbackBytes, blocks.size(), blocks.liveBytes(), inPlaceReallocations, copiedBytes,
                 resets);
     }

@@ -19,7 +19,7 @@ final class Buffers {
      * @throws NullPointerException if {@code buffer} is null
      * @throws IllegalArgumentException if it is empty, read-only, of a closed arena, or confined to another thread
      */
-    static MemorySegment check(MemorySegment buffer) {
+    static void check(MemorySegment buffer) {
         Objects.requireNonNull(buffer, "buffer");
         if (buffer.byteSize() == 0) {
             throw new IllegalArgumentException("The buffer is empty: it must hold at least one byte");
@@ -34,12 +34,24 @@ final class Buffers {
             throw new IllegalArgumentException("The buffer is confined to another thread than "
                     + Thread.currentThread() + ": make the allocator on the buffer's thread");
         }
-        return buffer;
     }
 
     /** The largest alignment {@code buffer} can give: any for native memory, the element size for an array. */
     static long alignmentLimit(MemorySegment buffer) {
         return buffer.isNative() ? NATIVE_ALIGNMENT_LIMIT : buffer.maxByteAlignment();
+    }
+
+    /**
+     * The first offset at or after {@code offset} whose address, {@code base + offset}, is a multiple of
+     * {@code byteAlignment} (a power of two).
+     */
+    static long alignedOffset(long base, long offset, long byteAlignment) {
+        return ((base + offset + byteAlignment - 1) & -byteAlignment) - base;
+    }
+
+    /** Whether the address {@code base + offset} is a multiple of {@code byteAlignment} (a power of two). */
+    static boolean isAligned(long base, long offset, long byteAlignment) {
+        return ((base + offset) & (byteAlignment - 1)) == 0;
     }
 
     /** Whether {@code byteAlignment} is a power of two the buffer can give. */

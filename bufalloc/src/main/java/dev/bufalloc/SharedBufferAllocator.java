@@ -156,7 +156,7 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
         long start;
         do {
             current = state;
-            start = ((base + (current & USED_MASK) + byteAlignment - 1) & -byteAlignment) - base;
+            start = Buffers.alignedOffset(base, current & USED_MASK, byteAlignment);
             if (current == CLOSED || byteSize < 0 || byteSize > capacity - start
                     || !Buffers.validAlignment(byteAlignment, alignmentLimit)) {
                 return allocateElsewhere(byteSize, byteAlignment);
@@ -211,7 +211,7 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
                 return moved;
             }
             long end = offset + segment.byteSize();
-            if (((base + offset) & (byteAlignment - 1)) == 0 && newByteSize <= capacity - offset
+            if (Buffers.isAligned(base, offset, byteAlignment) && newByteSize <= capacity - offset
                     && moveCursor(current, end, offset + newByteSize)) {
                 counters.countInPlace();
                 return buffer.asSlice(offset, newByteSize);
