@@ -1,6 +1,7 @@
 package dev.bufalloc;
 
 import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.testing.NoLeaks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -12,23 +13,22 @@ import java.lang.foreign.ValueLayout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+/** Every test here must give back all it took from malloc: {@link NoLeaks} checks it after each. */
+@NoLeaks
 class CheckedModeTest {
 
     private static final byte POISON = (byte) 0xDB;
 
     private Arena arena;
-    private long mallocBaseline;
 
     @BeforeEach
     void open() {
         arena = Arena.ofConfined();
-        mallocBaseline = MallocAllocator.instance().liveBytes();
     }
 
     @AfterEach
     void close() {
         arena.close();
-        assertThat(MallocAllocator.instance().liveBytes()).isEqualTo(mallocBaseline);
     }
 
     @Test
