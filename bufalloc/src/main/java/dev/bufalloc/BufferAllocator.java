@@ -417,13 +417,13 @@ public final class BufferAllocator implements Allocator, AutoCloseable {
     /** @throws IllegalStateException if {@code frame} was closed or ended (it may be an outer frame) */
     void checkUsable(Frame frame) {
         checkOwner();
-        if (!frames.isOpen(frame.depth, frame.id)) {
+        if (!isOpen(frame)) {
             throw new IllegalStateException("The frame is closed, or was ended by reset() or close() of its"
                     + " allocator: " + frame);
         }
     }
 
-    /** Whether {@code frame} is open on this allocator (on any thread: it only reads). */
+    /** Whether {@code frame} is open: neither closed nor ended by reset() or close() (reads only, on any thread). */
     boolean isOpen(Frame frame) {
         return frames.isOpen(frame.depth, frame.id);
     }

@@ -148,11 +148,6 @@ public final class Frame implements Allocator, AutoCloseable {
         allocator.pop(this);
     }
 
-    /** Whether this frame is still open: neither closed nor ended by its allocator's reset or close. */
-    boolean isOpen() {
-        return allocator.isOpen(this);
-    }
-
     @Override
     public String toString() {
         return "Frame[depth=" + depth + ", id=" + id + "]";

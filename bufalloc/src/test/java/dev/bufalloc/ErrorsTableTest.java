@@ -1113,14 +1113,14 @@ class ErrorsTableTest {
 
         /** Whether {@code frame} is open and no frame pushed after it on its allocator is. */
         private boolean isInnermost(Frame frame) {
-            return frame.isOpen() && frames.subList(frames.indexOf(frame) + 1, frames.size()).stream()
-                    .noneMatch(later -> later.allocator() == frame.allocator() && later.isOpen());
+            return frame.allocator().isOpen(frame) && frames.subList(frames.indexOf(frame) + 1, frames.size()).stream()
+                    .noneMatch(later -> later.allocator() == frame.allocator() && later.allocator().isOpen(later));
         }
 
         @Override
         public void close() {
             for (Frame frame : frames.reversed()) {
-                if (frame.isOpen()) {
+                if (frame.allocator().isOpen(frame)) {
                     frame.close();
                 }
             }
