@@ -4,8 +4,9 @@
  * <ul>
  *   <li>{@link dev.bufalloc} — the allocator contract ({@link dev.bufalloc.Allocator}) and the
  *       buffer allocator ({@link dev.bufalloc.BufferAllocator});</li>
- *   <li>{@link dev.bufalloc.context} — the context allocator and the allocators a program has by
- *       default (C's malloc, the Java heap);</li>
+ *   <li>{@link dev.bufalloc.system} — the allocators a program has without a buffer: C's malloc
+ *       made safe, the same unscoped (an opt-in), the Java heap;</li>
+ *   <li>{@link dev.bufalloc.context} — the context allocator;</li>
  *   <li>{@link dev.bufalloc.array} — allocator-aware dynamic arrays.</li>
  * </ul>
  *
@@ -15,5 +16,6 @@
 module dev.bufalloc {
     exports dev.bufalloc;
     exports dev.bufalloc.context;
+    exports dev.bufalloc.system;
     exports dev.bufalloc.array;
 }

@@ -26,8 +26,10 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Rules:
  * <ul>
- *   <li>Frames close innermost first. Closing a frame while a frame pushed after it is open, or
- *       allocating through a frame that is not the innermost open one, gets {@link IllegalStateException}.</li>
+ *   <li>Frames close innermost first. Allocating, reallocating or freeing through a frame that is not the
+ *       innermost open one gets {@link IllegalStateException}. Closing a frame while frames pushed after it
+ *       are still open (forgotten, or left open by an exception) closes them too, gives back everything
+ *       they held, and then reports the misuse with {@link IllegalStateException}.</li>
  *   <li>{@link BufferAllocator#reset()} and {@link BufferAllocator#close()} end every open frame:
  *       using or closing such a frame afterwards gets {@link IllegalStateException}.</li>
  *   <li>A block allocated before the frame never grows in place past the frame's start, and freeing
@@ -41,11 +43,11 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Frame implements Allocator, AutoCloseable {
 
-    private final BufferAllocator allocator;
+    private final ConfinedBufferAllocator allocator;
     final int depth;               // 1 for the outermost frame
     final long id;                 // unique per allocator: tells this frame from a later one at its depth
 
-    Frame(BufferAllocator allocator, int depth, long id) {
+    Frame(ConfinedBufferAllocator allocator, int depth, long id) {
         this.allocator = allocator;
         this.depth = depth;
         this.id = id;
@@ -62,9 +64,11 @@ public final class Frame implements Allocator, AutoCloseable {
 
     /**
      * Returns this frame as an {@link Arena}, for APIs that want one. Its {@linkplain Arena#scope() scope}
-     * ends when the frame closes: a segment it allocated, used after that, throws
-     * {@link IllegalStateException} instead of reading memory a later allocation may have reused.
-     * Closing the arena closes the frame. Every call returns the same view.
+     * ends when the frame closes, before the frame's memory is given back: a segment it allocated, used after
+     * that, throws {@link IllegalStateException} instead of reading memory a later allocation may have
+     * reused. Closing the arena closes the frame; if a native call still holds one of its segments, closing
+     * throws {@link IllegalStateException} and changes nothing, as a JDK arena's close does. Every call
+     * returns the same view.
      *
      * {@snippet :
      * try (Arena arena = allocator.push().asArena()) {
@@ -73,14 +77,18 @@ public final class Frame implements Allocator, AutoCloseable {
      * }   // name.getString(0) now throws IllegalStateException
      * }
      *
+     * <p>Its segments are always native. They come from the buffer when its memory can only be freed by the
+     * garbage collector (a buffer of {@code Arena.ofAuto()} or {@code Arena.global()}, such as
+     * {@link Scratch}'s) and the request fits; otherwise from the view's own confined arena (zeroed, as
+     * {@code Arena.ofConfined()}'s are), since a buffer of an arena its owner may close, or a heap buffer,
+     * cannot be seen through another scope without risk. Buffer segments are not zeroed.
+     *
      * <p>The view costs a JDK confined arena per frame and a {@code reinterpret} per allocation (see
      * docs/BENCHMARKS.md): use it where an API needs an {@code Arena} or where use-after-free must be
-     * caught; use the frame itself, a plain {@code SegmentAllocator}, on hot paths. Segments are not
-     * zeroed, and are confined to the allocator's thread like the frame.
+     * caught; use the frame itself, a plain {@code SegmentAllocator}, on hot paths. It is confined to the
+     * allocator's thread like the frame.
      *
      * @return the arena view of this frame
-     * @throws UnsupportedOperationException if the buffer is a heap segment: an {@code Arena} hands
-     *         out native segments
      * @throws IllegalStateException if the frame is closed or was ended by a reset
      * @throws WrongThreadException if called from a thread other than the allocator's owner
      */
@@ -138,8 +146,9 @@ public final class Frame implements Allocator, AutoCloseable {
      * Frees everything allocated since this frame opened: the buffer's cursor goes back to where it
      * was, and fallback blocks allocated since are freed through the fallback.
      *
-     * @throws IllegalStateException if this frame is already closed, was ended by a reset or by closing
-     *         the allocator, or a frame pushed after it is still open
+     * @throws IllegalStateException if this frame is already closed or was ended by a reset or by closing
+     *         the allocator (nothing changes then), if a native call still holds a segment of its Arena view
+     *         (nothing changes then), or if frames pushed after it were still open (after closing them too)
      * @throws WrongThreadException if called from a thread other than the allocator's owner
      * @throws RuntimeException what the fallback's {@code free} threw, after the frame was closed all the same
      */

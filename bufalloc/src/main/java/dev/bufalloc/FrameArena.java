@@ -1,30 +1,47 @@
 package dev.bufalloc;
 
+import dev.bufalloc.internal.BufferRegion;
+import dev.bufalloc.internal.FrameStack;
 import dev.bufalloc.internal.LibC;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The {@link Arena} view of a {@link Frame}: its segments live in a scope of their own that ends
- * when the frame closes, so a segment used after its frame closed throws instead of reading memory
- * that a later allocation may have reused.
+ * The {@link Arena} view of a {@link Frame}: its segments live in a scope of their own that ends when the
+ * frame closes, before the frame's memory is given back, so a segment used after its frame closed throws
+ * instead of reading memory that a later allocation may have reused.
+ *
+ * <p>A request is served from the buffer, seen through the view's scope, when the buffer's memory can be
+ * re-scoped without risk ({@link dev.bufalloc.internal.Scopes#canRescope}) and the request fits; otherwise
+ * from the view's own confined arena, so every segment is native and in the view's scope, as an
+ * {@code Arena}'s must be. Fallback blocks are never re-scoped: the allocator may free them by address.
  *
  * <p>Invariant: {@code scope} is alive exactly while the frame is open.
  */
-final class FrameArena implements Arena {
+final class FrameArena implements Arena, FrameStack.View {
 
     private final Frame frame;
+    private final ConfinedBufferAllocator allocator;
+    private final BufferRegion region;
     private final Arena scope = Arena.ofConfined();
 
-    FrameArena(Frame frame) {
+    FrameArena(Frame frame, ConfinedBufferAllocator allocator, BufferRegion region) {
         this.frame = frame;
+        this.allocator = allocator;
+        this.region = region;
     }
 
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
-        MemorySegment block = frame.allocate(byteSize, byteAlignment);
-        return block.isNative() ? LibC.withScope(block, scope, null) : block;
+        allocator.checkInnermost(frame);
+        if (region.rescopable) {
+            MemorySegment block = allocator.allocateInBuffer(byteSize, byteAlignment);
+            if (block != null) {
+                return LibC.withScope(block, scope, region.segment);   // keeps an automatic buffer reachable
+            }
+        }
+        return scope.allocate(byteSize, byteAlignment);
     }
 
     @Override
@@ -32,15 +49,23 @@ final class FrameArena implements Arena {
         return scope.scope();
     }
 
-    /** Closes the frame, which ends the scope. */
+    /**
+     * Closes the frame: the view's scope ends first; if it cannot (a native call holds one of its segments),
+     * this throws {@link IllegalStateException} and nothing changes.
+     */
     @Override
     public void close() {
         frame.close();
     }
 
-    /** Called by the frame as it closes. */
-    void endScope() {
+    @Override
+    public void endScope() {
         scope.close();
+    }
+
+    @Override
+    public boolean isAlive() {
+        return scope.scope().isAlive();
     }
 
     @Override

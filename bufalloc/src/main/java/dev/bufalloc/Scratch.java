@@ -1,72 +1,143 @@
 package dev.bufalloc;
 
-import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.system.MallocAllocator;
 
 import java.lang.foreign.Arena;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * Per-thread scratch memory, like LWJGL's {@code MemoryStack.stackPush()}: each thread, platform or
- * virtual, gets a buffer allocator of its own the first time it asks, and {@link #push()} opens a
- * {@link Frame} on it.
+ * Per-thread scratch memory, like LWJGL's {@code MemoryStack.stackPush()}, sound for millions of virtual
+ * threads: {@link #push()} opens a {@link Frame} on a scratch buffer the thread borrows from a pool for as
+ * long as it has a frame open.
  *
  * {@snippet :
  * try (Frame frame = Scratch.push()) {
  *     MemorySegment path = frame.allocateFrom("/tmp/data");    // no malloc, no Arena
  *     int fd = (int) OPEN.invokeExact(path, 0);
- * }   // the bytes are free again for this thread's next frame
+ * }   // the bytes are free again, and the buffer goes back to the pool
  * }
  *
- * <p>Contract:
+ * <h2>Contract</h2>
  * <ul>
- *   <li><b>Size:</b> each thread's buffer holds {@value #DEFAULT_SIZE} bytes, or what the system
- *       property {@value #SIZE_PROPERTY} says when the class is first used (bytes, or with a
- *       {@code k}/{@code m} suffix: {@code -Dbufalloc.scratch.size=256k}). With many virtual
- *       threads, each that uses scratch memory holds one buffer: size it accordingly.</li>
- *   <li><b>Full buffer:</b> requests that do not fit go to {@link MallocAllocator} and are freed
- *       when their frame closes; nothing fails for lack of room.</li>
- *   <li><b>Threads:</b> a thread's scratch allocator is confined to it; two threads never share a
- *       buffer. A frame must be closed on the thread that pushed it.</li>
- *   <li><b>Lifetime:</b> the buffer is native memory of an automatic arena: it is freed by the
- *       garbage collector after its thread ends.</li>
+ *   <li><b>Borrowing:</b> a thread's outermost frame borrows a buffer allocator from a pool of a few per
+ *       processor; frames pushed inside it use the same one; when the outermost frame closes, everything is
+ *       given back and the allocator returns to the pool. Memory is proportional to the frames open at once,
+ *       never to the threads ever made. When every pooled allocator is busy, a new one is made, and kept
+ *       only if the pool has room when it comes back.</li>
+ *   <li><b>Size:</b> every buffer holds {@value #DEFAULT_SIZE} bytes, or what the system property
+ *       {@value #SIZE_PROPERTY} says when this class is initialized (bytes, or with a {@code k}/{@code m}
+ *       suffix: {@code -Dbufalloc.scratch.size=256k}), or what {@link #setBufferSize} set last.</li>
+ *   <li><b>Full buffer:</b> requests that do not fit go to {@link MallocAllocator} and are freed when their
+ *       frame closes; nothing fails for lack of room.</li>
+ *   <li><b>Threads:</b> a frame, and the allocator behind it, are confined to the thread that pushed it;
+ *       two threads never share a buffer at once. A virtual thread may move between carriers inside a frame.</li>
+ *   <li><b>Lifetime:</b> buffers are native memory of automatic arenas, freed by the garbage collector when
+ *       the pool lets them go. A thread that ends with a frame open (a leak) strands nothing: its allocator,
+ *       buffer and fallback blocks are freed by the garbage collector once nothing can use them.</li>
+ *   <li><b>Misuse:</b> closing an outer frame while inner ones are open closes them too, then throws
+ *       {@link IllegalStateException}; the thread's next frame works as usual.</li>
  *   <li><b>Alignment and zeroing</b> are those of {@link BufferAllocator}: any alignment, not zeroed.</li>
  * </ul>
  */
 public final class Scratch {
 
-    /** The system property that sets each thread's buffer size. */
+    /** The system property that sets the buffer size when this class is initialized. */
     public static final String SIZE_PROPERTY = "bufalloc.scratch.size";
     /** The buffer size when the property is not set: 64 KiB. */
     public static final long DEFAULT_SIZE = 64 * 1024;
 
-    private static final ThreadLocal<BufferAllocator> ALLOCATORS = ThreadLocal.withInitial(Scratch::newAllocator);
+    private static final int SLOTS = Integer.highestOneBit(Math.max(8, 4 * Runtime.getRuntime().availableProcessors() - 1));
+    /** Idle allocators; a thread looks first in the slot its id picks, then in the next ones. */
+    private static final AtomicReferenceArray<ConfinedBufferAllocator> POOL = new AtomicReferenceArray<>(SLOTS);
+    /** The allocator a thread has borrowed, while it has a frame open. */
+    private static final ThreadLocal<ConfinedBufferAllocator> BORROWED = new ThreadLocal<>();
+    /** The owner of an idle allocator: no thread may use it until it is lent again. */
+    private static final Thread IDLE = Thread.ofVirtual().unstarted(() -> { });
+
+    /** The property as it was when this class was initialized. */
+    private static final String SIZE_SETTING = System.getProperty(SIZE_PROPERTY);
+    private static volatile long bufferSize = -1;   // -1: not parsed yet (an invalid setting throws on every push)
 
     private Scratch() {}
 
     /**
-     * Opens a frame on this thread's scratch allocator.
+     * Opens a frame on this thread's scratch allocator, borrowing one if the thread has no frame open.
      *
      * @return a new frame; close it on this thread, innermost first
-     * @throws IllegalArgumentException if {@value #SIZE_PROPERTY} is not a valid size (first use on a thread)
+     * @throws IllegalArgumentException if {@value #SIZE_PROPERTY} was set to an invalid size, and
+     *         {@link #setBufferSize} was not called
      */
     public static Frame push() {
-        return ALLOCATORS.get().push();
+        ConfinedBufferAllocator allocator = BORROWED.get();
+        if (allocator == null || allocator.isClosed()) {
+            allocator = borrow();
+        }
+        return allocator.push();
     }
 
     /**
-     * Returns this thread's scratch allocator, for its statistics or to allocate outside a frame
-     * (such blocks live until the thread's next {@code reset()}).
+     * Sets the size of the scratch buffers made from now on; idle buffers of another size are let go.
      *
-     * @return the buffer allocator of this thread
-     * @throws IllegalArgumentException if {@value #SIZE_PROPERTY} is not a valid size (first use on a thread)
+     * @param bytes the size of each buffer, at least one byte
+     * @throws IllegalArgumentException if {@code bytes < 1}
      */
-    public static BufferAllocator allocator() {
-        return ALLOCATORS.get();
+    public static void setBufferSize(long bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("Invalid scratch buffer size: " + bytes + " (must be >= 1)");
+        }
+        bufferSize = bytes;
     }
 
-    private static BufferAllocator newAllocator() {
-        long size = parseSize(System.getProperty(SIZE_PROPERTY));
-        return BufferAllocator.of(Arena.ofAuto().allocate(size, 16), MallocAllocator.instance());
+    /**
+     * {@return the size of the scratch buffers made from now on}
+     *
+     * @throws IllegalArgumentException if {@value #SIZE_PROPERTY} was set to an invalid size, and
+     *         {@link #setBufferSize} was not called
+     */
+    public static long bufferSize() {
+        long size = bufferSize;
+        if (size < 0) {
+            size = parseSize(SIZE_SETTING);
+            bufferSize = size;
+        }
+        return size;
+    }
+
+    private static ConfinedBufferAllocator borrow() {
+        Thread thread = Thread.currentThread();
+        long size = bufferSize();
+        ConfinedBufferAllocator allocator = null;
+        int first = (int) thread.threadId();
+        for (int i = 0; i < SLOTS && allocator == null; i++) {
+            ConfinedBufferAllocator idle = POOL.getAndSet((first + i) & (SLOTS - 1), null);
+            if (idle != null && idle.capacity() == size) {
+                allocator = idle;
+            }   // an idle allocator of an old size is let go
+        }
+        if (allocator == null) {
+            allocator = new ConfinedBufferAllocator(Arena.ofAuto().allocate(size, 16), MallocAllocator.instance(),
+                    Scratch::giveBack);
+        }
+        allocator.lendTo(thread);
+        BORROWED.set(allocator);
+        return allocator;
+    }
+
+    /** The outermost frame of {@code allocator} closed: it holds nothing; put it back in the pool. */
+    private static void giveBack(ConfinedBufferAllocator allocator) {
+        BORROWED.remove();
+        allocator.reset();   // also the blocks allocated through it outside any frame
+        allocator.lendTo(IDLE);
+        if (allocator.capacity() != bufferSize) {
+            return;
+        }
+        int first = (int) Thread.currentThread().threadId();
+        for (int i = 0; i < SLOTS; i++) {
+            if (POOL.compareAndSet((first + i) & (SLOTS - 1), null, allocator)) {
+                return;
+            }
+        }   // the pool is full: let the garbage collector have it
     }
 
     /** Parses a size such as {@code 65536}, {@code 64k} or {@code 1m}; null gives the default. */

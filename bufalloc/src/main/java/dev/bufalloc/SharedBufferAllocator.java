@@ -1,54 +1,27 @@
 package dev.bufalloc;
 
-import dev.bufalloc.context.ContextAllocator;
+import dev.bufalloc.internal.BufferClaims;
+import dev.bufalloc.internal.BufferCounters;
+import dev.bufalloc.internal.BufferRegion;
 import dev.bufalloc.internal.Checks;
+import dev.bufalloc.internal.FallbackLedger;
+import dev.bufalloc.system.MallocAllocator;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
-import java.util.Objects;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A {@link BufferAllocator} for a buffer that several threads allocate from at once: the bump is a
- * lock-free compare-and-set on one word, the rest takes a lock. Use it where threads share one
- * scratch buffer (e.g. the workers of one request); where each thread can have its own buffer,
- * {@link BufferAllocator} or {@link Scratch} is faster.
+ * The buffer allocator that any thread may use at once: its cursor is one word bumped by compare-and-set;
+ * the fallback, frees and statistics take a lock. See {@link BufferAllocator#ofShared(MemorySegment)}.
  *
- * {@snippet :
- * try (Arena arena = Arena.ofShared();
- *      SharedBufferAllocator shared = SharedBufferAllocator.of(arena.allocate(1 << 20))) {
- *     try (var scope = Executors.newVirtualThreadPerTaskExecutor()) {
- *         for (Item item : items) {
- *             scope.submit(() -> process(item, shared));   // every thread allocates from the buffer
- *         }
- *     }   // all workers done: now reset() or close() is allowed
- *     shared.reset();
- * }
- * }
- *
- * <h2>Contract</h2>
- * The same as {@link BufferAllocator}'s for alignment, sizes, zeroing, free, reallocate, fallback
- * and the one-allocator-per-buffer rule, with these differences:
- * <ul>
- *   <li><b>Threads:</b> any thread may call any method. The buffer must be accessible to the threads
- *       that use it (e.g. from {@code Arena.ofShared()}, {@code ofAuto()}, {@code global()}, or a heap array).
- *       No two live blocks ever overlap, whatever the interleaving.</li>
- *   <li><b>Fallback:</b> calls to the fallback are serialized by the allocator's lock, so any
- *       allocator can serve as the fallback.</li>
- *   <li><b>Statistics</b> are exact: the cursor is one atomic word, everything else changes under the lock.</li>
- *   <li><b>{@link #reset()} and {@link #close()}</b> may be called from any thread, but only when no
- *       other thread is still using a block handed out before: the caller makes sure of it (join the
- *       workers first). If that rule is broken, an allocation racing with the reset is linearized
- *       before it (its block is invalid after the reset) or after it (valid): a block is never
- *       handed out twice. But a thread that goes on using a block from before the reset reads and
- *       writes memory that is handed out again, and a fallback block is freed under it.</li>
- *   <li>No frames and no checked mode: both assume one thread.</li>
- *   <li>The buffer may hold at most 2<sup>48</sup> - 1 bytes (256 TiB less one byte): the cursor has 48 bits.</li>
- * </ul>
+ * <p>Invariant: {@code used <= capacity}; every live block lies in {@code buffer[0, used)} or is in the
+ * ledger. The cursor only moves down on reset, so a block is never handed out twice.
  */
-public final class SharedBufferAllocator implements Allocator, AutoCloseable {
+final class SharedBufferAllocator implements BufferAllocator {
 
     // state = epoch << 48 | used, or CLOSED. The epoch changes on every reset, so a compare-and-set
     // that read the cursor before a reset fails after it, even if the cursor is back at the same value.
@@ -56,6 +29,7 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
     private static final long EPOCH_UNIT = 1L << 48;
     private static final long CLOSED = -1;
     private static final VarHandle STATE;
+    private static final Cleaner CLEANER = Cleaner.create();
 
     static {
         try {
@@ -65,117 +39,52 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
         }
     }
 
-    // Invariant: used <= capacity; every live block lies in buffer[0, used) or is in fallbackBlocks.
-    private final MemorySegment buffer;
-    private final long base;
-    private final long capacity;
-    private final long alignmentLimit;
-    private final Object heapArray;
-    private final Allocator fallback;                 // null: none
+    private final BufferRegion region;
     private final Cleaner.Cleanable claim;
     private volatile long state;
 
-    // Guarded by lock: the fallback, its blocks, every statistic but the cursor, and every decrease of the cursor.
+    // Guarded by lock: the ledger, every statistic but the cursor, and every decrease of the cursor.
     private final ReentrantLock lock = new ReentrantLock();
-    private final FallbackBlocks fallbackBlocks = new FallbackBlocks();
+    private final FallbackLedger ledger;
     private final BufferCounters counters = new BufferCounters();
     private long usedAtClose;
 
-    private SharedBufferAllocator(MemorySegment buffer, Allocator fallback) {
-        Buffers.check(buffer);
-        if (buffer.byteSize() > USED_MASK) {
+    SharedBufferAllocator(MemorySegment buffer, Allocator fallback) {
+        this.region = new BufferRegion(buffer);
+        if (region.capacity > USED_MASK) {
             throw new IllegalArgumentException("The buffer is larger than a shared allocator manages (2^48 - 1 bytes): "
-                    + Checks.describe(buffer));
+                    + region);
         }
-        this.buffer = buffer;
-        this.base = buffer.address();
-        this.capacity = buffer.byteSize();
-        this.alignmentLimit = Buffers.alignmentLimit(buffer);
-        this.heapArray = buffer.heapBase().orElse(null);
-        this.fallback = fallback;
-        this.claim = BufferClaims.claim(this, buffer, "a SharedBufferAllocator made on " + Thread.currentThread());
+        this.ledger = new FallbackLedger(fallback, fallback == MallocAllocator.instance(), true, this);
+        CLEANER.register(this, ledger.releaser());
+        this.claim = BufferClaims.claim(this, buffer, "a shared allocator made on " + Thread.currentThread());
     }
 
-    /**
-     * Returns a thread-safe allocator over {@code buffer} whose fallback is the
-     * {@linkplain ContextAllocator#current() context allocator} current now.
-     *
-     * @param buffer the memory to allocate from, accessible to the threads that will allocate
-     * @return a new allocator, usable from any thread
-     * @throws NullPointerException if {@code buffer} is null
-     * @throws IllegalArgumentException if {@code buffer} is empty, read-only, of a closed arena, confined
-     *         to another thread, or larger than 2<sup>48</sup> - 1 bytes
-     * @throws IllegalStateException if a live allocator already manages any byte of {@code buffer}
-     */
-    public static SharedBufferAllocator of(MemorySegment buffer) {
-        return new SharedBufferAllocator(buffer, ContextAllocator.current());
-    }
-
-    /**
-     * Returns a thread-safe allocator over {@code buffer} that takes what does not fit from {@code fallback}.
-     *
-     * @param buffer the memory to allocate from, accessible to the threads that will allocate
-     * @param fallback where requests go when the buffer is full; called under the allocator's lock
-     * @return a new allocator, usable from any thread
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code buffer} is empty, read-only, of a closed arena, confined
-     *         to another thread, or larger than 2<sup>48</sup> - 1 bytes
-     * @throws IllegalStateException if a live allocator already manages any byte of {@code buffer}
-     */
-    public static SharedBufferAllocator of(MemorySegment buffer, Allocator fallback) {
-        return new SharedBufferAllocator(buffer, Objects.requireNonNull(fallback, "fallback"));
-    }
-
-    /**
-     * Returns a thread-safe allocator over {@code buffer} with no fallback: a request that does not fit
-     * gets {@link IndexOutOfBoundsException}.
-     *
-     * @param buffer the memory to allocate from, accessible to the threads that will allocate
-     * @return a new allocator, usable from any thread
-     * @throws NullPointerException if {@code buffer} is null
-     * @throws IllegalArgumentException if {@code buffer} is empty, read-only, of a closed arena, confined
-     *         to another thread, or larger than 2<sup>48</sup> - 1 bytes
-     * @throws IllegalStateException if a live allocator already manages any byte of {@code buffer}
-     */
-    public static SharedBufferAllocator withoutFallback(MemorySegment buffer) {
-        return new SharedBufferAllocator(buffer, null);
-    }
-
-    /**
-     * Returns a block of {@code byteSize} bytes aligned to {@code byteAlignment}: from the buffer when it
-     * fits (lock-free), else from the fallback (under the lock). The bytes are not zeroed.
-     *
-     * @throws IllegalArgumentException if {@code byteSize < 0}, if {@code byteAlignment} is not a power
-     *         of two, or if it is more than a heap buffer's array gives
-     * @throws IndexOutOfBoundsException if the request does not fit and there is no fallback
-     * @throws IllegalStateException if the allocator is closed
-     */
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         long current;
         long start;
         do {
             current = state;
-            start = Buffers.alignedOffset(base, current & USED_MASK, byteAlignment);
-            if (current == CLOSED || byteSize < 0 || byteSize > capacity - start
-                    || !Buffers.validAlignment(byteAlignment, alignmentLimit)) {
+            start = region.alignedOffset(current & USED_MASK, byteAlignment);
+            if (current == CLOSED || byteSize < 0 || byteSize > region.capacity - start
+                    || !Checks.isPowerOfTwo(byteAlignment) || byteAlignment > region.alignmentLimit) {
                 return allocateElsewhere(byteSize, byteAlignment);
             }
         } while (!STATE.weakCompareAndSet(this, current, (current & ~USED_MASK) | (start + byteSize)));
-        return buffer.asSlice(start, byteSize);
+        return region.segment.asSlice(start, byteSize);
     }
 
-    /** The slow path of {@link #allocate}: bad requests, a closed allocator, and requests the buffer cannot hold. */
+    /** The slow path: bad requests, a closed allocator, and requests the buffer cannot hold. */
     private MemorySegment allocateElsewhere(long byteSize, long byteAlignment) {
-        Buffers.checkRequest(byteSize, byteAlignment, alignmentLimit, buffer);
+        region.checkRequest(byteSize, byteAlignment);
         lock.lock();
         try {
             long current = checkOpen();
-            if (fallback == null) {
-                throw Buffers.full(byteSize, byteAlignment, current & USED_MASK, capacity);
+            if (!ledger.exists()) {
+                throw region.full(byteSize, byteAlignment, current & USED_MASK);
             }
-            MemorySegment block = fallback.allocate(byteSize, byteAlignment);
-            fallbackBlocks.add(block);
+            MemorySegment block = ledger.allocate(byteSize, byteAlignment);
             counters.countFallback(byteSize);
             return block;
         } finally {
@@ -186,40 +95,35 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
     /**
      * {@inheritDoc}
      *
-     * <p>As {@link BufferAllocator#reallocate}: the most recent buffer block is resized in place if no
-     * other thread allocated after it; other blocks move. Runs under the allocator's lock, but for the bump.
+     * <p>A buffer block shrinks in place when its address suits the alignment; otherwise it moves, since
+     * another thread may have allocated right after it. Runs under the allocator's lock, but for the bump.
      *
      * @throws IllegalArgumentException if {@code segment} is not a live block of this allocator, if
-     *         {@code newByteSize < 0}, or if {@code byteAlignment} is not a power of two or is more than
-     *         a heap buffer gives
+     *         {@code newByteSize < 0}, or if {@code byteAlignment} is not a power of two or is more than a
+     *         heap buffer gives
      * @throws IndexOutOfBoundsException if the block must move, does not fit, and there is no fallback
      * @throws IllegalStateException if the allocator is closed
      */
     @Override
     public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
-        Checks.requireSegment(segment);
-        Buffers.checkRequest(newByteSize, byteAlignment, alignmentLimit, buffer);
+        checkAlive(segment);
+        region.checkRequest(newByteSize, byteAlignment);
         lock.lock();
         try {
-            long current = checkOpen();
-            long offset = liveBufferOffset(segment, current);
+            long offset = region.liveOffsetOf(segment, checkOpen() & USED_MASK);
             if (offset < 0) {
-                int index = fallbackBlocks.indexOfLive(segment);
-                MemorySegment moved = fallback.reallocate(segment, newByteSize, byteAlignment);
-                fallbackBlocks.replace(index, moved);
+                MemorySegment moved = ledger.reallocate(liveSlot(segment), newByteSize, byteAlignment);
                 counters.countFallback(newByteSize);
                 return moved;
             }
-            long end = offset + segment.byteSize();
-            if (Buffers.isAligned(base, offset, byteAlignment) && newByteSize <= capacity - offset
-                    && moveCursor(current, end, offset + newByteSize)) {
+            if (newByteSize <= segment.byteSize() && region.isAligned(offset, byteAlignment)) {
                 counters.countInPlace();
-                return buffer.asSlice(offset, newByteSize);
+                return region.segment.asSlice(offset, newByteSize);
             }
-            MemorySegment moved = Buffers.moveTo(this, segment, newByteSize, byteAlignment, counters);
-            if (Buffers.offsetIn(moved, heapArray, base, capacity) < 0) {
-                moveCursor(state, end, offset);   // moved to the fallback: give the old bytes back if still last
-            }
+            MemorySegment moved = allocate(newByteSize, byteAlignment);
+            long kept = Math.min(segment.byteSize(), newByteSize);
+            MemorySegment.copy(segment, 0, moved, 0, kept);
+            counters.countCopied(kept);
             return moved;
         } finally {
             lock.unlock();
@@ -229,43 +133,30 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
     /**
      * {@inheritDoc}
      *
-     * <p>A buffer block: no effect, unless it is the most recent block (no thread allocated after it),
-     * whose bytes are given back. A fallback block: freed through the fallback, under the lock.
+     * <p>A buffer block: no effect (its bytes come back on reset). A fallback block: given back to the
+     * fallback, under the lock (memory the allocator scopes itself is held until the next reset or close).
      *
      * @throws IllegalArgumentException if {@code segment} is not a live block of this allocator
      * @throws IllegalStateException if the allocator is closed
      */
     @Override
     public void free(MemorySegment segment) {
-        Checks.requireSegment(segment);
+        checkAlive(segment);
         lock.lock();
         try {
             long current = checkOpen();
-            long offset = liveBufferOffset(segment, current);
-            if (offset >= 0) {
-                moveCursor(current, offset + segment.byteSize(), offset);
+            if (region.liveOffsetOf(segment, current & USED_MASK) >= 0) {
                 return;
             }
-            int index = fallbackBlocks.indexOfLive(segment);
-            fallback.free(segment);
-            if (fallbackBlocks.isNewest(index)) {
-                notePeak(current);
-                counters.returnFallback(segment.byteSize());
-            }
-            fallbackBlocks.remove(index);
+            int slot = liveSlot(segment);
+            notePeak(current);
+            ledger.free(slot);
         } finally {
             lock.unlock();
         }
     }
 
-    /**
-     * Makes the whole buffer free again and frees every fallback block. Call it only when no thread
-     * uses a block handed out before: see the class description for what happens otherwise.
-     *
-     * @throws IllegalStateException if the allocator is closed
-     * @throws RuntimeException what the fallback's {@code free} threw, after every fallback block was
-     *         released all the same
-     */
+    @Override
     public void reset() {
         lock.lock();
         try {
@@ -275,20 +166,13 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
                 notePeak(current);
             } while (!STATE.compareAndSet(this, current, ((current & ~USED_MASK) + EPOCH_UNIT) & Long.MAX_VALUE));
             counters.countReset();
-            fallbackBlocks.freeSince(0, fallback);
+            ledger.freeAll();
         } finally {
             lock.unlock();
         }
     }
 
-    /**
-     * Frees every fallback block and ends the allocator's claim on its buffer. Call it only when no
-     * thread uses a block handed out before. Calls racing with it either complete before it or get
-     * {@link IllegalStateException}.
-     *
-     * @throws IllegalStateException if the allocator is already closed
-     * @throws RuntimeException what the fallback's {@code free} threw, after the allocator was closed all the same
-     */
+    /** {@inheritDoc} Calls racing with it either complete before it or get {@link IllegalStateException}. */
     @Override
     public void close() {
         lock.lock();
@@ -300,52 +184,56 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
                 usedAtClose = current & USED_MASK;
             } while (!STATE.compareAndSet(this, current, CLOSED));
             claim.clean();
-            fallbackBlocks.freeSince(0, fallback);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
-     * Returns the bytes of the buffer in use, alignment padding included; fallback blocks are not counted.
-     *
-     * @return the cursor, as of now
-     */
-    public long usedBytes() {
-        long current = state;
-        return current == CLOSED ? usedAtClose : current & USED_MASK;
-    }
-
-    /**
-     * Returns the buffer's size.
-     *
-     * @return the buffer's size, in bytes
-     */
-    public long capacity() {
-        return capacity;
-    }
-
-    /**
-     * Returns a consistent snapshot of the allocator's numbers (taken under its lock).
-     *
-     * @return the statistics now
-     */
-    public BufferStatistics statistics() {
-        lock.lock();
-        try {
-            return counters.snapshot(capacity, usedBytes(), fallbackBlocks);
+            ledger.freeAll();
         } finally {
             lock.unlock();
         }
     }
 
     @Override
-    public String toString() {
-        return "SharedBufferAllocator[" + Checks.describe(buffer) + ", used=" + usedBytes()
-                + (state == CLOSED ? ", closed]" : "]");
+    public Frame push() {
+        throw new UnsupportedOperationException("A shared allocator has no frames: frames assume one thread."
+                + " Use a confined allocator, or Scratch.push(), per thread");
     }
 
-    // ---- under the lock ----------------------------------------------------------------------
+    @Override
+    public long usedBytes() {
+        long current = state;
+        return current == CLOSED ? usedAtClose : current & USED_MASK;
+    }
+
+    @Override
+    public long capacity() {
+        return region.capacity;
+    }
+
+    /** {@inheritDoc} Taken under the allocator's lock: consistent. */
+    @Override
+    public BufferStatistics statistics() {
+        lock.lock();
+        try {
+            return counters.snapshot(region.capacity, usedBytes(), ledger);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<OverflowSite> overflowSites() {
+        return List.of();
+    }
+
+    @Override
+    public boolean isChecked() {
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return "SharedBufferAllocator[" + region + ", used=" + usedBytes() + (state == CLOSED ? ", closed]" : "]");
+    }
+
+    // ---- under the lock ----------------------------------------------------------------------------
 
     private long checkOpen() {
         long current = state;
@@ -355,26 +243,21 @@ public final class SharedBufferAllocator implements Allocator, AutoCloseable {
         return current;
     }
 
-    /**
-     * Moves the cursor from {@code from} to {@code to} if it is still at {@code from} in this epoch, i.e.
-     * the block ending at {@code from} is still the most recent one. Returns whether it moved.
-     */
-    private boolean moveCursor(long current, long from, long to) {
-        while ((current & USED_MASK) == from && current != CLOSED) {
-            notePeak(current);
-            if (STATE.compareAndSet(this, current, (current & ~USED_MASK) | to)) {
-                return true;
-            }
-            current = state;
+    private int liveSlot(MemorySegment segment) {
+        int slot = ledger.find(segment);
+        if (slot < 0) {
+            throw ConfinedBufferAllocator.notLive(segment);
         }
-        return false;
+        return slot;
     }
 
-    private long liveBufferOffset(MemorySegment segment, long current) {
-        return Buffers.liveOffsetIn(segment, heapArray, base, capacity, current & USED_MASK);
+    private static void checkAlive(MemorySegment segment) {
+        if (!Checks.requireSegment(segment).scope().isAlive()) {
+            throw ConfinedBufferAllocator.notLive(segment);
+        }
     }
 
     private void notePeak(long current) {
-        counters.notePeak(current & USED_MASK);
+        counters.notePeak((current & USED_MASK) + ledger.liveBytes());
     }
 }

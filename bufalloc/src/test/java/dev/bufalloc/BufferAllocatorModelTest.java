@@ -1,6 +1,6 @@
 package dev.bufalloc;
 
-import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.system.MallocAllocator;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -103,7 +103,7 @@ class BufferAllocatorModelTest {
     private record Block(MemorySegment segment, boolean inBuffer, long birth, byte pattern) {}
 
     /** An open frame as the model knows it. */
-    private record OpenFrame(Frame frame, long cursor, long floor, long birth) {}
+    private record OpenFrame(Frame frame, long cursor, long floor, long lastStart, long birth) {}
 
     private static final class Model {
         final Setup setup;
@@ -121,7 +121,7 @@ class BufferAllocatorModelTest {
         long births;
         long fallbackCount;
         long fallbackBytes;
-        long fallbackBytesSinceReset;
+        long lastStart = -1;   // the most recent buffer block's start: only it gives bytes back or grows in place
         long peakDemand;
         int step;
         String lastOperation = "start";
@@ -179,6 +179,7 @@ class BufferAllocatorModelTest {
                 MemorySegment block = allocator.allocate(size, alignment);
                 assertThat(block.address() - buffer.address()).as("offset: only needed padding").isEqualTo(start);
                 cursor = start + size;
+                lastStart = start;
                 adopt(block, true);
             } else if (setup.withFallback) {
                 MemorySegment block = allocator.allocate(size, alignment);
@@ -205,6 +206,7 @@ class BufferAllocatorModelTest {
             }
             long kept = Math.min(old.segment.byteSize(), size);
             if (!old.inBuffer) {
+                notePeak();
                 MemorySegment moved = allocator.reallocate(old.segment, size, alignment);
                 countFallback(size);
                 live.set(index, new Block(moved, false, old.birth, old.pattern));
@@ -214,8 +216,8 @@ class BufferAllocatorModelTest {
             }
             long offset = old.segment.address() - buffer.address();
             long end = offset + old.segment.byteSize();
-            boolean inInnermostFrame = frames.isEmpty() || offset > floor || (offset == floor && old.segment.byteSize() > 0);
-            if (end == cursor && inInnermostFrame && (base + offset) % alignment == 0 && size <= capacity - offset) {
+            boolean newest = isNewest(offset, old.segment.byteSize());
+            if (newest && (base + offset) % alignment == 0 && size <= capacity - offset) {
                 MemorySegment grown = allocator.reallocate(old.segment, size, alignment);
                 assertThat(grown.address()).as("in place").isEqualTo(old.segment.address());
                 notePeak();
@@ -235,11 +237,13 @@ class BufferAllocatorModelTest {
             checkPattern(moved, kept, old.pattern);
             if (fits) {
                 cursor = start + size;
+                lastStart = start;
             } else {
                 countFallback(size);
-                if (end == cursor && offset >= floor) {   // the old block was the last: given back
-                    notePeak();
+                if (newest) {   // the old block was the most recent: given back, once the new one holds its bytes
+                    peakDemand = Math.max(peakDemand, cursor + liveFallbackBytes() + size);
                     cursor = offset;
+                    lastStart = -1;
                 }
             }
             live.remove(index);
@@ -259,16 +263,15 @@ class BufferAllocatorModelTest {
             allocator.free(block.segment);
             if (block.inBuffer) {
                 long offset = block.segment.address() - buffer.address();
-                if (offset + block.segment.byteSize() == cursor && offset >= floor) {
+                if (isNewest(offset, block.segment.byteSize())) {
                     notePeak();
                     cursor = offset;
+                    lastStart = -1;
                 }
             } else {
-                boolean newest = live.stream().filter(b -> !b.inBuffer).allMatch(b -> b.birth < block.birth);
-                if (newest) {   // a bigger buffer would have rewound it: it leaves the demand
-                    notePeak();
-                    fallbackBytesSinceReset -= block.segment.byteSize();
-                }
+                live.add(block);
+                notePeak();   // the demand falls by the block
+                live.remove(block);
                 // Freeing it again is a double free: refused, nothing changes.
                 expectUnchanged(IllegalArgumentException.class, () -> allocator.free(block.segment));
             }
@@ -277,8 +280,9 @@ class BufferAllocatorModelTest {
         void push() {
             lastOperation = "push()";
             Frame frame = allocator.push();
-            frames.push(new OpenFrame(frame, cursor, floor, births));
+            frames.push(new OpenFrame(frame, cursor, floor, lastStart, births));
             floor = cursor;
+            lastStart = -1;
         }
 
         void pop() {
@@ -292,8 +296,7 @@ class BufferAllocatorModelTest {
             notePeak();
             cursor = open.cursor;
             floor = open.floor;
-            fallbackBytesSinceReset -= live.stream().filter(b -> !b.inBuffer && b.birth >= open.birth)
-                    .mapToLong(b -> b.segment.byteSize()).sum();
+            lastStart = open.lastStart;
             live.removeIf(b -> b.birth >= open.birth);
         }
 
@@ -303,13 +306,18 @@ class BufferAllocatorModelTest {
             notePeak();
             cursor = 0;
             floor = 0;
-            fallbackBytesSinceReset = 0;
+            lastStart = -1;
             live.clear();
             for (OpenFrame open : frames) {
                 org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, open.frame::close);
             }
             frames.clear();
             assertThat(fallback.live).as("fallback blocks after reset").isEmpty();
+        }
+
+        /** Only the most recent buffer block grows in place or gives bytes back; an empty one at the floor may be older. */
+        boolean isNewest(long offset, long size) {
+            return offset == lastStart && offset + size == cursor && (size > 0 || offset > floor);
         }
 
         void adopt(MemorySegment segment, boolean inBuffer) {
@@ -321,11 +329,14 @@ class BufferAllocatorModelTest {
         void countFallback(long size) {
             fallbackCount++;
             fallbackBytes += size;
-            fallbackBytesSinceReset += size;
         }
 
         void notePeak() {
-            peakDemand = Math.max(peakDemand, cursor + fallbackBytesSinceReset);
+            peakDemand = Math.max(peakDemand, cursor + liveFallbackBytes());
+        }
+
+        long liveFallbackBytes() {
+            return live.stream().filter(b -> !b.inBuffer).mapToLong(b -> b.segment.byteSize()).sum();
         }
 
         /** The invariants, after every step. */
@@ -337,7 +348,7 @@ class BufferAllocatorModelTest {
             assertThat(stats.fallbackCount()).as("fallback count").isEqualTo(fallbackCount);
             assertThat(stats.fallbackBytes()).as("fallback bytes").isEqualTo(fallbackBytes);
             assertThat(stats.peakDemand()).as("peak demand")
-                    .isEqualTo(Math.max(peakDemand, cursor + fallbackBytesSinceReset));
+                    .isEqualTo(Math.max(peakDemand, cursor + liveFallbackBytes()));
             long liveFallback = live.stream().filter(b -> !b.inBuffer).count();
             assertThat(stats.liveFallbackBlocks()).as("live fallback blocks").isEqualTo(liveFallback);
             assertThat(fallback.live).as("the fallback's own live blocks").hasSize((int) liveFallback);

@@ -1,8 +1,8 @@
 package dev.bufalloc;
 
 import dev.bufalloc.context.ContextAllocator;
-import dev.bufalloc.context.HeapAllocator;
-import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.system.HeapAllocator;
+import dev.bufalloc.system.MallocAllocator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;

@@ -1,6 +1,6 @@
 package dev.bufalloc;
 
-import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.system.MallocAllocator;
 import dev.bufalloc.testing.NoLeaks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -2,8 +2,8 @@ package dev.bufalloc;
 
 import dev.bufalloc.array.DynamicArray;
 import dev.bufalloc.context.ContextAllocator;
-import dev.bufalloc.context.HeapAllocator;
-import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.system.HeapAllocator;
+import dev.bufalloc.system.MallocAllocator;
 import dev.bufalloc.testing.NoLeaks;
 
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -562,7 +562,7 @@ class ErrorsTableTest {
                     Frame frame = f.track(Scratch.push());
                     return () -> f.onOtherThread(frame::close);
                 });
-        row("SC-03", "Scratch.allocator().allocate(long, long)", "another thread's scratch allocator",
+        row("SC-03", "Scratch.push().allocator().allocate(long, long)", "another thread's scratch allocator",
                 f -> {
                     Frame frame = f.track(Scratch.push());   // tracked so that the case sees the allocator's state
                     BufferAllocator mine = frame.allocator();
@@ -622,38 +622,38 @@ class ErrorsTableTest {
                 },
                 "**accepted**: the JDK cannot end a heap segment's scope; the stale read sees the 0xDB poison");
 
-        // ---- SharedBufferAllocator: making one ----
-        row("SB-01", "SharedBufferAllocator.of(MemorySegment)", "null", _ -> () -> SharedBufferAllocator.of(null));
-        row("SB-02", "SharedBufferAllocator.of(MemorySegment, Allocator)", "null fallback",
-                f -> () -> SharedBufferAllocator.of(f.arena.allocate(8), null));
-        row("SB-03", "SharedBufferAllocator.withoutFallback(MemorySegment)", "null",
-                _ -> () -> SharedBufferAllocator.withoutFallback(null));
-        row("SB-04", "SharedBufferAllocator.of(MemorySegment)", "empty segment",
-                _ -> () -> SharedBufferAllocator.of(MemorySegment.ofArray(new byte[0])));
-        row("SB-05", "SharedBufferAllocator.of(MemorySegment)", "read-only segment",
-                f -> () -> SharedBufferAllocator.of(f.arena.allocate(64).asReadOnly()));
-        row("SB-06", "SharedBufferAllocator.of(MemorySegment)", "segment of a closed arena",
+        // ---- BufferAllocator: making one ----
+        row("SB-01", "BufferAllocator.ofShared(MemorySegment)", "null", _ -> () -> BufferAllocator.ofShared(null));
+        row("SB-02", "BufferAllocator.ofShared(MemorySegment, Allocator)", "null fallback",
+                f -> () -> BufferAllocator.ofShared(f.arena.allocate(8), null));
+        row("SB-03", "BufferAllocator.sharedWithoutFallback(MemorySegment)", "null",
+                _ -> () -> BufferAllocator.sharedWithoutFallback(null));
+        row("SB-04", "BufferAllocator.ofShared(MemorySegment)", "empty segment",
+                _ -> () -> BufferAllocator.ofShared(MemorySegment.ofArray(new byte[0])));
+        row("SB-05", "BufferAllocator.ofShared(MemorySegment)", "read-only segment",
+                f -> () -> BufferAllocator.ofShared(f.arena.allocate(64).asReadOnly()));
+        row("SB-06", "BufferAllocator.ofShared(MemorySegment)", "segment of a closed arena",
                 f -> {
                     MemorySegment closed = f.closedSegment();
-                    return () -> SharedBufferAllocator.of(closed);
+                    return () -> BufferAllocator.ofShared(closed);
                 });
-        row("SB-07", "SharedBufferAllocator.of(MemorySegment)", "segment confined to another thread",
+        row("SB-07", "BufferAllocator.ofShared(MemorySegment)", "segment confined to another thread",
                 f -> {
                     MemorySegment buffer = f.arena.allocate(64);
-                    return () -> f.onOtherThread(() -> SharedBufferAllocator.of(buffer));
+                    return () -> f.onOtherThread(() -> BufferAllocator.ofShared(buffer));
                 });
-        row("SB-08", "SharedBufferAllocator.of(MemorySegment)", "buffer a live allocator manages",
-                f -> () -> SharedBufferAllocator.of(f.nativeSegment));
-        row("SB-09", "SharedBufferAllocator.of(MemorySegment, Allocator)", "part of a buffer a live allocator manages",
-                f -> () -> SharedBufferAllocator.of(f.nativeSegment.asSlice(32, 8), f.malloc));
-        row("SB-10", "SharedBufferAllocator.withoutFallback(MemorySegment)", "array a live allocator manages",
-                f -> () -> SharedBufferAllocator.withoutFallback(MemorySegment.ofArray(f.heapArray)));
-        row("SB-11", "SharedBufferAllocator.withoutFallback(MemorySegment)", "empty segment",
-                _ -> () -> SharedBufferAllocator.withoutFallback(MemorySegment.ofArray(new byte[0])));
-        row("SB-12", "BufferAllocator.of(MemorySegment)", "buffer a live SharedBufferAllocator manages",
+        row("SB-08", "BufferAllocator.ofShared(MemorySegment)", "buffer a live allocator manages",
+                f -> () -> BufferAllocator.ofShared(f.nativeSegment));
+        row("SB-09", "BufferAllocator.ofShared(MemorySegment, Allocator)", "part of a buffer a live allocator manages",
+                f -> () -> BufferAllocator.ofShared(f.nativeSegment.asSlice(32, 8), f.malloc));
+        row("SB-10", "BufferAllocator.sharedWithoutFallback(MemorySegment)", "array a live allocator manages",
+                f -> () -> BufferAllocator.sharedWithoutFallback(MemorySegment.ofArray(f.heapArray)));
+        row("SB-11", "BufferAllocator.sharedWithoutFallback(MemorySegment)", "empty segment",
+                _ -> () -> BufferAllocator.sharedWithoutFallback(MemorySegment.ofArray(new byte[0])));
+        row("SB-12", "BufferAllocator.of(MemorySegment)", "buffer a live BufferAllocator manages",
                 f -> () -> BufferAllocator.of(f.sharedSegment));
 
-        // ---- SharedBufferAllocator: allocate ----
+        // ---- BufferAllocator: allocate ----
         row("SB-20", "SharedBufferAllocator.allocate(long, long)", "byteSize -1", f -> () -> f.shared.allocate(-1, 1));
         for (int i = 0; i < badAlignments.length; i++) {
             long alignment = badAlignmentValues[i];
@@ -662,7 +662,7 @@ class ErrorsTableTest {
         }
         row("SB-25", "SharedBufferAllocator.allocate(long, long)", "byteAlignment 2 over a byte[] (beyond the heap limit)",
                 f -> {
-                    SharedBufferAllocator overArray = f.track(SharedBufferAllocator.of(MemorySegment.ofArray(new byte[64]), f.malloc));
+                    BufferAllocator overArray = f.trackShared(BufferAllocator.ofShared(MemorySegment.ofArray(new byte[64]), f.malloc));
                     return () -> overArray.allocate(8, 2);
                 });
         row("SB-26", "SharedBufferAllocator.allocate(long, long)", "byteSize Long.MAX_VALUE (malloc fallback)",
@@ -672,16 +672,16 @@ class ErrorsTableTest {
                 f -> () -> f.shared.allocate(Long.MAX_VALUE, 1L << 62));
         row("SB-28", "SharedBufferAllocator.allocate(long, long)", "65 bytes from a 64-byte buffer without fallback",
                 f -> {
-                    SharedBufferAllocator bounded = f.sharedBounded();
+                    BufferAllocator bounded = f.sharedBounded();
                     return () -> bounded.allocate(65, 1);
                 });
         row("SB-29", "SharedBufferAllocator.allocate(long, long)", "after close()",
                 f -> {
-                    SharedBufferAllocator closed = f.closedShared();
+                    BufferAllocator closed = f.closedShared();
                     return () -> closed.allocate(8, 1);
                 });
 
-        // ---- SharedBufferAllocator: reallocate ----
+        // ---- BufferAllocator: reallocate ----
         row("SB-40", "SharedBufferAllocator.reallocate", "null segment", f -> () -> f.shared.reallocate(null, 8, 1));
         row("SB-41", "SharedBufferAllocator.reallocate", "newByteSize -1",
                 f -> {
@@ -715,18 +715,18 @@ class ErrorsTableTest {
                 });
         row("SB-47", "SharedBufferAllocator.reallocate", "growing past the buffer without fallback",
                 f -> {
-                    SharedBufferAllocator bounded = f.sharedBounded();
+                    BufferAllocator bounded = f.sharedBounded();
                     bounded.allocate(8);
                     MemorySegment block = bounded.allocate(8);
                     return () -> bounded.reallocate(block, 64, 1);
                 });
         row("SB-48", "SharedBufferAllocator.reallocate", "after close()",
                 f -> {
-                    SharedBufferAllocator closed = f.closedShared();
+                    BufferAllocator closed = f.closedShared();
                     return () -> closed.reallocate(f.arena.allocate(8), 16, 1);
                 });
 
-        // ---- SharedBufferAllocator: free, reset, close ----
+        // ---- BufferAllocator: free, reset, close ----
         row("SB-60", "SharedBufferAllocator.free", "null", f -> () -> f.shared.free(null));
         row("SB-61", "SharedBufferAllocator.free", "foreign segment (another arena's)",
                 f -> () -> f.shared.free(f.arena.allocate(8)));
@@ -757,17 +757,17 @@ class ErrorsTableTest {
                 });
         row("SB-67", "SharedBufferAllocator.free", "after close()",
                 f -> {
-                    SharedBufferAllocator closed = f.closedShared();
+                    BufferAllocator closed = f.closedShared();
                     return () -> closed.free(f.arena.allocate(8));
                 });
         row("SB-70", "SharedBufferAllocator.reset()", "after close()",
                 f -> {
-                    SharedBufferAllocator closed = f.closedShared();
+                    BufferAllocator closed = f.closedShared();
                     return closed::reset;
                 });
         row("SB-71", "SharedBufferAllocator.close()", "closed twice",
                 f -> {
-                    SharedBufferAllocator closed = f.closedShared();
+                    BufferAllocator closed = f.closedShared();
                     return closed::close;
                 });
     }
@@ -943,7 +943,7 @@ class ErrorsTableTest {
         final byte[] heapArray;
         private final List<BufferAllocator> allocators = new ArrayList<>();
         private final List<DynamicArray> arrays = new ArrayList<>();
-        private final List<SharedBufferAllocator> sharedAllocators = new ArrayList<>();
+        private final List<BufferAllocator> sharedAllocators = new ArrayList<>();
         private final List<Frame> frames = new ArrayList<>();
         /** A buffer allocator over a 64-byte native buffer ({@link #nativeSegment}), with malloc as fallback. */
         final BufferAllocator nativeBuffer;
@@ -958,7 +958,7 @@ class ErrorsTableTest {
         /** The 64-byte native buffer of {@link #shared}. */
         final MemorySegment sharedSegment;
         /** A shared buffer allocator over a 64-byte native buffer, with malloc as fallback. */
-        final SharedBufferAllocator shared;
+        final BufferAllocator shared;
         private final List<MemorySegment> mallocBlocks = new ArrayList<>();
         private ExecutorService other;
 
@@ -975,7 +975,7 @@ class ErrorsTableTest {
             addresses = track(DynamicArray.of(ValueLayout.ADDRESS, 4, malloc));
             addresses.pushAddress(MemorySegment.ofAddress(0x1000));
             sharedSegment = arena.allocate(64, 16);
-            shared = track(SharedBufferAllocator.of(sharedSegment, malloc));
+            shared = trackShared(BufferAllocator.ofShared(sharedSegment, malloc));
         }
 
         BufferAllocator closedBuffer() {
@@ -995,12 +995,12 @@ class ErrorsTableTest {
         }
 
         /** A shared allocator over a 64-byte native buffer, without fallback. */
-        SharedBufferAllocator sharedBounded() {
-            return track(SharedBufferAllocator.withoutFallback(arena.allocate(64, 16)));
+        BufferAllocator sharedBounded() {
+            return trackShared(BufferAllocator.sharedWithoutFallback(arena.allocate(64, 16)));
         }
 
-        SharedBufferAllocator closedShared() {
-            SharedBufferAllocator closed = track(SharedBufferAllocator.of(arena.allocate(64), malloc));
+        BufferAllocator closedShared() {
+            BufferAllocator closed = trackShared(BufferAllocator.ofShared(arena.allocate(64), malloc));
             closed.close();
             return closed;
         }
@@ -1038,7 +1038,7 @@ class ErrorsTableTest {
             return allocator;
         }
 
-        SharedBufferAllocator track(SharedBufferAllocator allocator) {
+        BufferAllocator trackShared(BufferAllocator allocator) {
             sharedAllocators.add(allocator);
             return allocator;
         }
@@ -1071,7 +1071,7 @@ class ErrorsTableTest {
         State state() {
             MallocAllocator malloc = MallocAllocator.instance();
             return new State(allocators.stream().map(BufferAllocator::statistics).toList(),
-                    sharedAllocators.stream().map(SharedBufferAllocator::statistics).toList(),
+                    sharedAllocators.stream().map(BufferAllocator::statistics).toList(),
                     frames.stream().map(frame -> frame + " of " + frame.allocator().statistics()).toList(),
                     arrays.stream().map(a -> a.size() + "/" + a.capacity() + " " + a).toList(),
                     malloc.liveBlocks(), malloc.liveBytes(), ContextAllocator.current());
@@ -1113,19 +1113,19 @@ class ErrorsTableTest {
 
         /** Whether {@code frame} is open and no frame pushed after it on its allocator is. */
         private boolean isInnermost(Frame frame) {
-            return frame.allocator().isOpen(frame) && frames.subList(frames.indexOf(frame) + 1, frames.size()).stream()
-                    .noneMatch(later -> later.allocator() == frame.allocator() && later.allocator().isOpen(later));
+            return ((ConfinedBufferAllocator) frame.allocator()).isOpen(frame) && frames.subList(frames.indexOf(frame) + 1, frames.size()).stream()
+                    .noneMatch(later -> later.allocator() == frame.allocator() && ((ConfinedBufferAllocator) later.allocator()).isOpen(later));
         }
 
         @Override
         public void close() {
             for (Frame frame : frames.reversed()) {
-                if (frame.allocator().isOpen(frame)) {
+                if (((ConfinedBufferAllocator) frame.allocator()).isOpen(frame)) {
                     frame.close();
                 }
             }
             arrays.forEach(DynamicArray::close);
-            sharedAllocators.stream().filter(Fixture::isOpen).forEach(SharedBufferAllocator::close);
+            sharedAllocators.stream().filter(Fixture::isOpen).forEach(BufferAllocator::close);
             allocators.stream().filter(Fixture::isOpen).forEach(BufferAllocator::close);
             mallocBlocks.forEach(malloc::free);
             if (other != null) {

@@ -2,7 +2,7 @@ package dev.bufalloc;
 
 import dev.bufalloc.array.DynamicArray;
 import dev.bufalloc.context.ContextAllocator;
-import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.system.MallocAllocator;
 import dev.bufalloc.testing.CountingAllocator;
 import dev.bufalloc.testing.NoLeaks;
 

@@ -1,7 +1,7 @@
 package dev.bufalloc;
 
 import dev.bufalloc.context.ContextAllocator;
-import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.system.MallocAllocator;
 import dev.bufalloc.testing.CountingAllocator;
 import dev.bufalloc.testing.NoLeaks;
 
@@ -41,8 +41,8 @@ class SharedBufferAllocatorContractTest {
     }
 
     /** A shared allocator over a fresh 64-byte, 16-aligned native buffer, with {@link #fallback}. */
-    private SharedBufferAllocator allocator() {
-        return SharedBufferAllocator.of(arena.allocate(64, 16), fallback);
+    private BufferAllocator allocator() {
+        return BufferAllocator.ofShared(arena.allocate(64, 16), fallback);
     }
 
     private static long offsetOf(MemorySegment block, MemorySegment buffer) {
@@ -55,7 +55,7 @@ class SharedBufferAllocatorContractTest {
         @Test
         void blocksComeFromTheBufferInOrderWithOnlyThePaddingTheAlignmentNeeds() {
             MemorySegment buffer = arena.allocate(64, 16);
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(buffer, fallback)) {
+            try (BufferAllocator allocator = BufferAllocator.ofShared(buffer, fallback)) {
                 MemorySegment a = allocator.allocate(3, 1);
                 MemorySegment b = allocator.allocate(8, 8);
                 MemorySegment c = allocator.allocate(1, 1);
@@ -68,7 +68,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void theBufferHoldsExactlyItsCapacityThenTheFallbackTakesOver() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(64, 1);
                 assertThat(allocator.usedBytes()).isEqualTo(64);
                 assertThat(fallback.calls()).isZero();
@@ -81,7 +81,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void aZeroByteBlockAtTheEndOfAFullBufferStillComesFromTheBuffer() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(64, 1);
                 MemorySegment empty = allocator.allocate(0, 1);
                 assertThat(empty.byteSize()).isZero();
@@ -91,7 +91,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void aHeapBufferGivesItsArraysAlignment() {
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(MemorySegment.ofArray(new long[8]), fallback)) {
+            try (BufferAllocator allocator = BufferAllocator.ofShared(MemorySegment.ofArray(new long[8]), fallback)) {
                 allocator.allocate(1, 1);
                 MemorySegment aligned = allocator.allocate(8, 8);
                 assertThat(aligned.heapBase()).isPresent();
@@ -106,11 +106,11 @@ class SharedBufferAllocatorContractTest {
         void aBufferOfUpTo2To48MinusOneBytesIsManagedAndALargerOneIsRefused() {
             // Far above any mapped memory, and never touched: only the size checks and the claim see it.
             MemorySegment largest = MemorySegment.ofAddress(1L << 56).reinterpret((1L << 48) - 1);
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(largest)) {
+            try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(largest)) {
                 assertThat(allocator.capacity()).isEqualTo((1L << 48) - 1);
             }
             MemorySegment tooLarge = MemorySegment.ofAddress(1L << 56).reinterpret(1L << 49);
-            assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(tooLarge))
+            assertThatThrownBy(() -> BufferAllocator.sharedWithoutFallback(tooLarge))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2^48 - 1 bytes");
         }
 
@@ -118,13 +118,13 @@ class SharedBufferAllocatorContractTest {
         @SuppressWarnings("restricted")   // a segment over no memory, only looked at
         void aBufferOfExactly2To48BytesIsRefusedTheCursorHoldsOneLess() {
             MemorySegment tooLarge = MemorySegment.ofAddress(1L << 56).reinterpret(1L << 48);
-            assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(tooLarge))
+            assertThatThrownBy(() -> BufferAllocator.sharedWithoutFallback(tooLarge))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2^48 - 1 bytes");
         }
 
         @Test
         void withoutFallbackAFullBufferSaysWhatWasAskedAndWhatIsLeft() {
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(64, 16))) {
+            try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(arena.allocate(64, 16))) {
                 allocator.allocate(60, 1);
                 assertThatThrownBy(() -> allocator.allocate(8, 1)).isInstanceOf(IndexOutOfBoundsException.class)
                         .hasMessage("The buffer is full: asked 8 bytes aligned to 1, 4 of 64 bytes left, and this"
@@ -135,8 +135,8 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void theFallbackIsTheContextAllocatorCurrentWhenTheAllocatorWasMade() {
-            SharedBufferAllocator allocator = ContextAllocator.callWith(fallback,
-                    () -> SharedBufferAllocator.of(arena.allocate(16, 16)));
+            BufferAllocator allocator = ContextAllocator.callWith(fallback,
+                    () -> BufferAllocator.ofShared(arena.allocate(16, 16)));
             try (allocator) {
                 allocator.allocate(32, 1);
                 assertThat(fallback.outstandingBlocks()).isEqualTo(1);
@@ -149,7 +149,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void freeingTheMostRecentBlockGivesItsBytesBackAndAnOlderOneDoesNot() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 MemorySegment older = allocator.allocate(8, 1);
                 MemorySegment last = allocator.allocate(8, 1);
                 allocator.free(older);
@@ -161,7 +161,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void freeingAFallbackBlockFreesItThroughTheFallbackAndCountsItsBytesDown() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(64, 1);
                 MemorySegment first = allocator.allocate(100, 1);
                 MemorySegment second = allocator.allocate(30, 1);
@@ -176,7 +176,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void theMostRecentBlockGrowsAndShrinksInPlace() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 MemorySegment block = allocator.allocate(8, 8);
                 block.set(ValueLayout.JAVA_LONG, 0, 42);
                 MemorySegment grown = allocator.reallocate(block, 40, 8);
@@ -194,7 +194,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void aByteAlignedBlockAtAnOddAddressGrowsInPlace() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(2, 1);
                 MemorySegment block = allocator.allocate(4, 1);   // at offset 2
                 assertThat(allocator.reallocate(block, 8, 1).address()).isEqualTo(block.address());
@@ -205,7 +205,7 @@ class SharedBufferAllocatorContractTest {
         void whetherABlockStaysDependsOnItsAddressNotItsOffset() {
             MemorySegment memory = arena.allocate(128, 64);
             // A buffer 16 bytes past a 64-byte boundary: its offset 48 is a 64-aligned address.
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(memory.asSlice(16, 112))) {
+            try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(memory.asSlice(16, 112))) {
                 allocator.allocate(48, 1);
                 MemorySegment block = allocator.allocate(8, 1);
                 assertThat(allocator.reallocate(block, 16, 64).address()).isEqualTo(block.address());
@@ -214,7 +214,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void theMostRecentBlockGrowsInPlaceUpToExactlyTheCapacity() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(8, 1);
                 MemorySegment block = allocator.allocate(8, 1);
                 MemorySegment grown = allocator.reallocate(block, 56, 1);
@@ -226,7 +226,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void aBlockWhoseAddressDoesNotSuitTheNewAlignmentMoves() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(1, 1);
                 MemorySegment block = allocator.allocate(2, 1);   // at offset 1
                 block.set(ValueLayout.JAVA_BYTE, 0, (byte) 5);
@@ -241,7 +241,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void anOlderBlockMovesAndKeepsItsBytesTheFirstOfThemOnly() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 MemorySegment older = allocator.allocate(8, 1);
                 older.fill((byte) 9);
                 allocator.allocate(8, 1);
@@ -255,7 +255,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void aLastBlockThatOutgrowsTheBufferMovesToTheFallbackAndItsBytesComeBack() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(8, 1);
                 MemorySegment block = allocator.allocate(16, 1);
                 block.fill((byte) 3);
@@ -269,7 +269,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void anOlderBlockThatMovesToTheFallbackLeavesTheCursorAlone() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 MemorySegment older = allocator.allocate(8, 1);
                 allocator.allocate(8, 1);
                 allocator.reallocate(older, 100, 1);
@@ -279,7 +279,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void aFallbackBlockIsReallocatedByTheFallbackAndItsBytesCounted() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(64, 1);
                 MemorySegment block = allocator.allocate(100, 1);
                 MemorySegment moved = allocator.reallocate(block, 300, 1);
@@ -295,7 +295,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void aLaterBlockGivenBackCannotBeFreedOrReallocatedAgain() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(8, 1);
                 MemorySegment second = allocator.allocate(8, 1);
                 allocator.free(second);
@@ -309,7 +309,7 @@ class SharedBufferAllocatorContractTest {
         @Test
         void aSegmentThatStartsInTheBufferButRunsPastItsEndIsForeign() {
             MemorySegment memory = arena.allocate(128);
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(memory.asSlice(0, 64))) {
+            try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(memory.asSlice(0, 64))) {
                 allocator.allocate(64, 1);
                 assertThatThrownBy(() -> allocator.free(memory.asSlice(32, 48)))
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("neither in its buffer");
@@ -318,7 +318,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void anEmptyBlockAtTheCursorIsLiveAndFreeingItChangesNothing() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(8, 1);
                 MemorySegment empty = allocator.allocate(0, 1);
                 allocator.free(empty);
@@ -328,7 +328,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void aBlockEndingExactlyAtTheCursorIsLiveAndOnePastItIsNot() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 MemorySegment block = allocator.allocate(8, 1);
                 allocator.free(allocator.allocate(0, 1));
                 MemorySegment slice = block.asSlice(0, 8);
@@ -345,7 +345,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void resetMakesTheWholeBufferFreeAgainAndFreesTheFallbackBlocks() {
-            SharedBufferAllocator allocator = allocator();
+            BufferAllocator allocator = allocator();
             MemorySegment first = allocator.allocate(40, 1);
             allocator.allocate(40, 1);
             allocator.reset();
@@ -364,7 +364,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void peakDemandCountsBufferAndFallbackBytesUntilTheyAreGivenBack() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 MemorySegment last = allocator.allocate(60, 1);
                 allocator.allocate(10, 1);   // fallback
                 assertThat(allocator.statistics().peakDemand()).isEqualTo(70);
@@ -378,7 +378,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void peakDemandRemembersABlockFreedOrShrunk() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 MemorySegment block = allocator.allocate(50, 1);
                 MemorySegment shrunk = allocator.reallocate(block, 10, 1);
                 assertThat(allocator.statistics().peakDemand()).isEqualTo(50);
@@ -390,7 +390,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void aResetBetweenTwoStatisticsShowsTheDemandSinceTheResetOnly() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(64, 1);
                 allocator.allocate(36, 1);
                 allocator.reset();
@@ -402,7 +402,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void afterCloseEveryCallIsRefusedButTheNumbersStayReadable() {
-            SharedBufferAllocator allocator = allocator();
+            BufferAllocator allocator = allocator();
             MemorySegment block = allocator.allocate(24, 1);
             allocator.allocate(100, 1);
             allocator.close();
@@ -422,9 +422,9 @@ class SharedBufferAllocatorContractTest {
         @Test
         void closeEndsTheClaimSoANewAllocatorMayTakeTheBuffer() {
             MemorySegment buffer = arena.allocate(64, 16);
-            SharedBufferAllocator first = SharedBufferAllocator.of(buffer, fallback);
+            BufferAllocator first = BufferAllocator.ofShared(buffer, fallback);
             assertThatThrownBy(() -> BufferAllocator.of(buffer)).isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("SharedBufferAllocator");
+                    .hasMessageContaining("BufferAllocator");
             first.close();
             try (BufferAllocator second = BufferAllocator.of(buffer, fallback)) {
                 assertThat(second.allocate(8, 1).address()).isEqualTo(buffer.address());
@@ -433,7 +433,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void aFailingFreeDuringResetStillReleasesEveryBlockAndReportsTheFailure() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(64, 1);
                 allocator.allocate(10, 1);
                 allocator.allocate(20, 1);
@@ -447,9 +447,9 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void toStringNamesTheBufferAndTheCursor() {
-            try (SharedBufferAllocator allocator = allocator()) {
+            try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(5, 1);
-                assertThat(allocator.toString()).startsWith("SharedBufferAllocator[[native ")
+                assertThat(allocator.toString()).startsWith("BufferAllocator[[native ")
                         .endsWith(", 64 bytes], used=5]");
             }
         }
@@ -462,7 +462,7 @@ class SharedBufferAllocatorContractTest {
         void blocksThatThreadsAllocateAtOnceNeverOverlapAndTheNumbersAddUp() throws Exception {
             int threads = 4;
             int perThread = 200;
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(arena.allocate(threads * perThread * 8L / 2, 16),
+            try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(threads * perThread * 8L / 2, 16),
                     fallback)) {
                 List<Future<List<MemorySegment>>> results = new ArrayList<>();
                 try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
@@ -502,7 +502,7 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void anyThreadMayFreeResetOrClose() throws Exception {
-            SharedBufferAllocator allocator = allocator();
+            BufferAllocator allocator = allocator();
             MemorySegment block = allocator.reallocate(allocator.allocate(8, 1), 16, 1);
             try (ExecutorService other = Executors.newSingleThreadExecutor()) {
                 other.submit(() -> allocator.free(block)).get();

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Linearizability of {@link SharedBufferAllocator}'s allocate / free / usedBytes against a sequential
+ * Linearizability of {@link BufferAllocator}'s allocate / free / usedBytes against a sequential
  * model of a bump allocator over a 64-byte buffer without fallback. Lincheck runs the operations on
  * several threads (model checking explores the interleavings of the allocator's shared-memory
  * accesses; stress runs them for real) and checks that every outcome is one some sequential order
@@ -29,7 +29,7 @@ public class SharedBufferAllocatorLincheckTest {
     static final int CAPACITY = 64;
 
     private final MemorySegment buffer = MemorySegment.ofArray(new long[CAPACITY / 8]);
-    private final SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer);
+    private final BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(buffer);
 
     /** Lincheck makes a fresh instance, so a fresh allocator over a fresh buffer, per scenario. */
     public SharedBufferAllocatorLincheckTest() {}
@@ -48,7 +48,7 @@ public class SharedBufferAllocatorLincheckTest {
     }
 
     /** Allocates; returns the block's offset, -1 when the buffer is full, -2 when the allocator is closed. */
-    static long offsetOrFull(SharedBufferAllocator allocator, MemorySegment buffer, int units, int alignShift) {
+    static long offsetOrFull(BufferAllocator allocator, MemorySegment buffer, int units, int alignShift) {
         try {
             return allocator.allocate(size(units), alignment(alignShift)).address() - buffer.address();
         } catch (IndexOutOfBoundsException full) {
@@ -126,7 +126,7 @@ public class SharedBufferAllocatorLincheckTest {
     @Param(name = "alignShift", gen = IntGen.class, conf = "0:1")
     public static class WithClose {
         private final MemorySegment buffer = MemorySegment.ofArray(new long[CAPACITY / 8]);
-        private final SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer);
+        private final BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(buffer);
 
         public WithClose() {
             allocator.allocate(8, 1);   // so that the cursor at the close is not 0

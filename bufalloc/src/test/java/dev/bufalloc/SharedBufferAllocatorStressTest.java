@@ -1,7 +1,7 @@
 package dev.bufalloc;
 
 import dev.bufalloc.BufferAllocatorModelTest.CountingFallback;
-import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.system.MallocAllocator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Many threads on one {@link SharedBufferAllocator}: a bitmap over the buffer (one bit a byte, set
+ * Many threads on one {@link BufferAllocator}: a bitmap over the buffer (one bit a byte, set
  * while a live block holds it) proves that no two live blocks overlap, and the statistics are
  * checked against what the threads saw.
  */
@@ -105,14 +105,14 @@ class SharedBufferAllocatorStressTest {
         long fallbackBytes;
         long inPlace;
         long copied;
-        private final SharedBufferAllocator allocator;
+        private final BufferAllocator allocator;
         private final Bitmap bitmap;
         private final CyclicBarrier phaseEnd;
         private final int share;
         private final int phases;
         private final AtomicReference<Throwable> failure;
 
-        Worker(long seed, SharedBufferAllocator allocator, Bitmap bitmap, CyclicBarrier phaseEnd, int share,
+        Worker(long seed, BufferAllocator allocator, Bitmap bitmap, CyclicBarrier phaseEnd, int share,
                int phases, AtomicReference<Throwable> failure) {
             this.random = new SplittableRandom(seed);
             this.allocator = allocator;
@@ -296,7 +296,7 @@ class SharedBufferAllocatorStressTest {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<Worker> workers = new ArrayList<>();
         long mallocBaseline = MallocAllocator.instance().liveBytes();
-        try (SharedBufferAllocator allocator = SharedBufferAllocator.of(buffer, fallback)) {
+        try (BufferAllocator allocator = BufferAllocator.ofShared(buffer, fallback)) {
             BufferStatistics[] before = {allocator.statistics()};
             // The last thread to arrive verifies and resets while the others wait: no block is in use.
             CyclicBarrier phaseEnd = new CyclicBarrier(threadCount, () -> {
@@ -326,7 +326,7 @@ class SharedBufferAllocatorStressTest {
         assertThat(MallocAllocator.instance().liveBytes()).isEqualTo(mallocBaseline);
     }
 
-    private void verifyPhase(SharedBufferAllocator allocator, List<Worker> workers, Bitmap bitmap,
+    private void verifyPhase(BufferAllocator allocator, List<Worker> workers, Bitmap bitmap,
                              CountingFallback fallback, BufferStatistics before, AtomicReference<Throwable> failure) {
         assertThat(failure.get()).isNull();
         BufferStatistics now = allocator.statistics();
@@ -366,7 +366,7 @@ class SharedBufferAllocatorStressTest {
         long[] epoch = new long[1];
         VarHandle epochHandle = MethodHandles.arrayElementVarHandle(long[].class);
         List<List<long[]>> recorded = new ArrayList<>();
-        try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(small)) {
+        try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(small)) {
             List<Callable<Void>> workers = new ArrayList<>();
             for (int t = 0; t < threadCount; t++) {
                 List<long[]> mine = new ArrayList<>();

@@ -3,7 +3,7 @@ package dev.bufalloc;
 import dev.bufalloc.BufferAllocatorModelTest.CountingFallback;
 import dev.bufalloc.BufferAllocatorTest.RecordingFallback;
 import dev.bufalloc.context.ContextAllocator;
-import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.system.MallocAllocator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -25,7 +25,7 @@ import java.util.concurrent.FutureTask;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** {@link SharedBufferAllocator}: every documented exception, and examples of the contract. */
+/** {@link BufferAllocator}: every documented exception, and examples of the contract. */
 class SharedBufferAllocatorTest {
 
     private Arena arena;
@@ -53,7 +53,7 @@ class SharedBufferAllocatorTest {
     }
 
     /** A block whose bytes were given back: allocated, then freed while it was the most recent. */
-    static MemorySegment givenBack(SharedBufferAllocator allocator) {
+    static MemorySegment givenBack(BufferAllocator allocator) {
         MemorySegment block = allocator.allocate(8, 1);
         allocator.free(block);
         return block;
@@ -70,26 +70,26 @@ class SharedBufferAllocatorTest {
         @Test
         void nullIsRefused() {
             MemorySegment buffer = arena.allocate(8);
-            assertThatThrownBy(() -> SharedBufferAllocator.of(null)).isInstanceOf(NullPointerException.class);
-            assertThatThrownBy(() -> SharedBufferAllocator.of(null, MallocAllocator.instance()))
+            assertThatThrownBy(() -> BufferAllocator.ofShared(null)).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> BufferAllocator.ofShared(null, MallocAllocator.instance()))
                     .isInstanceOf(NullPointerException.class);
-            assertThatThrownBy(() -> SharedBufferAllocator.of(buffer, null))
+            assertThatThrownBy(() -> BufferAllocator.ofShared(buffer, null))
                     .isInstanceOf(NullPointerException.class).hasMessageContaining("fallback");
-            assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(null))
+            assertThatThrownBy(() -> BufferAllocator.sharedWithoutFallback(null))
                     .isInstanceOf(NullPointerException.class);
         }
 
         @Test
         void anEmptyBufferIsRefused() {
-            assertThatThrownBy(() -> SharedBufferAllocator.of(MemorySegment.ofArray(new byte[0])))
+            assertThatThrownBy(() -> BufferAllocator.ofShared(MemorySegment.ofArray(new byte[0])))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
-            assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(MemorySegment.NULL))
+            assertThatThrownBy(() -> BufferAllocator.sharedWithoutFallback(MemorySegment.NULL))
                     .isInstanceOf(IllegalArgumentException.class);
         }
 
         @Test
         void aReadOnlyBufferIsRefused() {
-            assertThatThrownBy(() -> SharedBufferAllocator.of(arena.allocate(8).asReadOnly(), MallocAllocator.instance()))
+            assertThatThrownBy(() -> BufferAllocator.ofShared(arena.allocate(8).asReadOnly(), MallocAllocator.instance()))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("read-only");
         }
 
@@ -98,7 +98,7 @@ class SharedBufferAllocatorTest {
             Arena closed = Arena.ofShared();
             MemorySegment buffer = closed.allocate(8);
             closed.close();
-            assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(buffer))
+            assertThatThrownBy(() -> BufferAllocator.sharedWithoutFallback(buffer))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("arena is closed");
         }
 
@@ -106,7 +106,7 @@ class SharedBufferAllocatorTest {
         void aBufferConfinedToAnotherThreadIsRefused() {
             try (Arena confined = Arena.ofConfined()) {
                 MemorySegment buffer = confined.allocate(8);
-                assertThatThrownBy(() -> onAnotherThread(() -> SharedBufferAllocator.of(buffer)))
+                assertThatThrownBy(() -> onAnotherThread(() -> BufferAllocator.ofShared(buffer)))
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("confined");
             }
         }
@@ -116,16 +116,16 @@ class SharedBufferAllocatorTest {
         void aBufferOfMoreThanTwoToTheFortyEightBytesIsRefused() {
             // No such memory is allocated: a segment of 2^48 + 1 bytes at address 0 is only looked at.
             MemorySegment huge = MemorySegment.NULL.reinterpret((1L << 48) + 1);
-            assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(huge))
+            assertThatThrownBy(() -> BufferAllocator.sharedWithoutFallback(huge))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2^48");
         }
 
         @Test
         void ofWithoutAFallbackTakesTheContextAllocatorCurrentNow() {
             CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
-            SharedBufferAllocator[] made = new SharedBufferAllocator[1];
-            ContextAllocator.runWith(fallback, () -> made[0] = SharedBufferAllocator.of(arena.allocate(8)));
-            try (SharedBufferAllocator allocator = made[0]) {
+            BufferAllocator[] made = new BufferAllocator[1];
+            ContextAllocator.runWith(fallback, () -> made[0] = BufferAllocator.ofShared(arena.allocate(8)));
+            try (BufferAllocator allocator = made[0]) {
                 MemorySegment block = allocator.allocate(16, 1);   // does not fit: the context's allocator
                 assertThat(fallback.live).containsExactly(block);
             }
@@ -141,7 +141,7 @@ class SharedBufferAllocatorTest {
             int threads = 4;
             int blocksPerThread = 100;
             MemorySegment buffer = arena.allocate(threads * blocksPerThread * 8L, 8);
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer)) {
+            try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(buffer)) {
                 CyclicBarrier start = new CyclicBarrier(threads);
                 List<CompletableFuture<List<Long>>> workers = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
@@ -168,7 +168,7 @@ class SharedBufferAllocatorTest {
         @Test
         void paddingIsOnlyWhatTheAlignmentNeeds() {
             MemorySegment buffer = arena.allocate(256, 64);
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer)) {
+            try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(buffer)) {
                 allocator.allocate(1, 1);
                 assertThat(offset(allocator.allocate(8, 64), buffer)).isEqualTo(64);
                 assertThat(allocator.usedBytes()).isEqualTo(72);
@@ -177,7 +177,7 @@ class SharedBufferAllocatorTest {
 
         @Test
         void anyFfmApiTakesItAsASegmentAllocator() {
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(64))) {
+            try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(arena.allocate(64))) {
                 assertThat(allocator.allocateFrom("hello").getString(0)).isEqualTo("hello");
             }
         }
@@ -186,7 +186,7 @@ class SharedBufferAllocatorTest {
         void whatDoesNotFitGoesToTheFallback() {
             CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
             MemorySegment buffer = arena.allocate(16);
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(buffer, fallback)) {
+            try (BufferAllocator allocator = BufferAllocator.ofShared(buffer, fallback)) {
                 MemorySegment inBuffer = allocator.allocate(12, 1);
                 MemorySegment elsewhere = allocator.allocate(8, 1);
                 assertThat(offset(inBuffer, buffer)).isZero();
@@ -201,7 +201,7 @@ class SharedBufferAllocatorTest {
 
         @Test
         void aNegativeSizeIsRefused() {
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(16))) {
+            try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(arena.allocate(16))) {
                 assertThatThrownBy(() -> allocator.allocate(-1, 1)).isInstanceOf(IllegalArgumentException.class);
                 assertThat(allocator.usedBytes()).isZero();
             }
@@ -209,7 +209,7 @@ class SharedBufferAllocatorTest {
 
         @Test
         void anAlignmentThatIsNotAPowerOfTwoIsRefused() {
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(16))) {
+            try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(arena.allocate(16))) {
                 for (long alignment : new long[] {0, 3, -8}) {
                     assertThatThrownBy(() -> allocator.allocate(1, alignment)).isInstanceOf(IllegalArgumentException.class);
                 }
@@ -219,8 +219,8 @@ class SharedBufferAllocatorTest {
 
         @Test
         void aHeapBufferGivesNoMoreAlignmentThanItsArray() {
-            try (SharedBufferAllocator bytes = SharedBufferAllocator.withoutFallback(MemorySegment.ofArray(new byte[16]));
-                 SharedBufferAllocator longs = SharedBufferAllocator.withoutFallback(MemorySegment.ofArray(new long[2]))) {
+            try (BufferAllocator bytes = BufferAllocator.sharedWithoutFallback(MemorySegment.ofArray(new byte[16]));
+                 BufferAllocator longs = BufferAllocator.sharedWithoutFallback(MemorySegment.ofArray(new long[2]))) {
                 assertThatThrownBy(() -> bytes.allocate(2, 2))
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 1");
                 assertThat(longs.allocate(8, 8).byteSize()).isEqualTo(8);
@@ -230,7 +230,7 @@ class SharedBufferAllocatorTest {
 
         @Test
         void aFullBufferWithoutFallbackSaysWhatWasAskedAndLeft() {
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(16))) {
+            try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(arena.allocate(16))) {
                 allocator.allocate(12, 1);
                 assertThatThrownBy(() -> allocator.allocate(8, 1))
                         .isInstanceOf(IndexOutOfBoundsException.class)
@@ -241,7 +241,7 @@ class SharedBufferAllocatorTest {
 
         @Test
         void aClosedAllocatorRefuses() {
-            SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(16));
+            BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(arena.allocate(16));
             allocator.close();
             assertThatThrownBy(() -> allocator.allocate(1, 1)).isInstanceOf(IllegalStateException.class);
         }
@@ -253,7 +253,7 @@ class SharedBufferAllocatorTest {
         @Test
         void freeingTheMostRecentBlockGivesItsBytesBackOnlyIfNoOtherThreadAllocatedAfterIt() throws Throwable {
             MemorySegment buffer = arena.allocate(64);
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer)) {
+            try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(buffer)) {
                 MemorySegment mine = allocator.allocate(8, 1);
                 MemorySegment theirs = onAnotherThread(() -> allocator.allocate(8, 1));
                 allocator.free(mine);                              // not the most recent any more: no effect
@@ -271,7 +271,7 @@ class SharedBufferAllocatorTest {
         @Test
         void aFallbackBlockIsFreedThroughTheFallback() {
             CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(arena.allocate(8), fallback)) {
+            try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(8), fallback)) {
                 MemorySegment block = allocator.allocate(32, 16);
                 allocator.free(block);
                 assertThat(fallback.live).isEmpty();
@@ -283,7 +283,7 @@ class SharedBufferAllocatorTest {
 
         @Test
         void aFallbackBlockFreedWhileNewestCountsOnceInThePeakDemand() {
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(arena.allocate(64),
+            try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(64),
                     MallocAllocator.instance())) {
                 allocator.allocate(16, 1);
                 for (int round = 0; round < 100; round++) {
@@ -296,7 +296,7 @@ class SharedBufferAllocatorTest {
 
         @Test
         void aBlockThatIsNotLiveIsRefused() {
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(64))) {
+            try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(arena.allocate(64))) {
                 MemorySegment given = givenBack(allocator);
                 assertThatThrownBy(() -> allocator.free(given))           // its bytes were given back
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("beyond the 0 bytes in use");
@@ -309,7 +309,7 @@ class SharedBufferAllocatorTest {
 
         @Test
         void aClosedAllocatorRefuses() {
-            SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(16));
+            BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(arena.allocate(16));
             MemorySegment block = allocator.allocate(8, 1);
             allocator.close();
             assertThatThrownBy(() -> allocator.free(block)).isInstanceOf(IllegalStateException.class);
@@ -322,7 +322,7 @@ class SharedBufferAllocatorTest {
         @Test
         void aBlockAnotherThreadAllocatedAfterMovesWithItsBytes() throws Throwable {
             MemorySegment buffer = arena.allocate(64, 8);
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer)) {
+            try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(buffer)) {
                 MemorySegment mine = allocator.allocate(8, 8);
                 mine.set(ValueLayout.JAVA_LONG, 0, 0x1234_5678_9ABC_DEF0L);
                 onAnotherThread(() -> allocator.allocate(8, 8));
@@ -338,7 +338,7 @@ class SharedBufferAllocatorTest {
         @Test
         void aBlockMovedToTheFallbackGivesItsBufferBytesBackIfStillTheMostRecent() {
             CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(arena.allocate(16), fallback)) {
+            try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(16), fallback)) {
                 MemorySegment block = allocator.allocate(8, 1);
                 block.fill((byte) 7);
                 MemorySegment moved = allocator.reallocate(block, 32, 1);
@@ -354,7 +354,7 @@ class SharedBufferAllocatorTest {
 
         @Test
         void aBlockThatIsNotLiveIsRefused() {
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(64))) {
+            try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(arena.allocate(64))) {
                 MemorySegment given = givenBack(allocator);
                 assertThatThrownBy(() -> allocator.reallocate(given, 16, 1)).isInstanceOf(IllegalArgumentException.class);
                 assertThatThrownBy(() -> allocator.reallocate(arena.allocate(8), 16, 1))
@@ -366,8 +366,8 @@ class SharedBufferAllocatorTest {
 
         @Test
         void aBadSizeOrAlignmentIsRefusedAndTheBlockStays() {
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(64));
-                 SharedBufferAllocator heap = SharedBufferAllocator.withoutFallback(MemorySegment.ofArray(new int[4]))) {
+            try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(arena.allocate(64));
+                 BufferAllocator heap = BufferAllocator.sharedWithoutFallback(MemorySegment.ofArray(new int[4]))) {
                 MemorySegment block = allocator.allocate(8, 1);
                 assertThatThrownBy(() -> allocator.reallocate(block, -1, 1)).isInstanceOf(IllegalArgumentException.class);
                 assertThatThrownBy(() -> allocator.reallocate(block, 8, 6)).isInstanceOf(IllegalArgumentException.class);
@@ -382,7 +382,7 @@ class SharedBufferAllocatorTest {
         @Test
         void aBlockThatMustMoveAndDoesNotFitWithoutFallbackIsRefusedAndStays() {
             MemorySegment buffer = arena.allocate(16);
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(buffer)) {
+            try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(buffer)) {
                 MemorySegment first = allocator.allocate(8, 1);
                 allocator.allocate(4, 1);
                 assertThatThrownBy(() -> allocator.reallocate(first, 16, 1)).isInstanceOf(IndexOutOfBoundsException.class);
@@ -393,7 +393,7 @@ class SharedBufferAllocatorTest {
 
         @Test
         void aClosedAllocatorRefuses() {
-            SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(16));
+            BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(arena.allocate(16));
             MemorySegment block = allocator.allocate(8, 1);
             allocator.close();
             assertThatThrownBy(() -> allocator.reallocate(block, 4, 1)).isInstanceOf(IllegalStateException.class);
@@ -407,7 +407,7 @@ class SharedBufferAllocatorTest {
         void resetFromAnotherThreadAfterTheWorkersAreDoneEmptiesTheBufferAndFreesFallbackBlocks() throws Throwable {
             CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
             MemorySegment buffer = arena.allocate(16);
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(buffer, fallback)) {
+            try (BufferAllocator allocator = BufferAllocator.ofShared(buffer, fallback)) {
                 MemorySegment old = onAnotherThread(() -> allocator.allocate(16, 1));
                 onAnotherThread(() -> allocator.allocate(32, 1));   // to the fallback
                 onAnotherThread(() -> {
@@ -423,7 +423,7 @@ class SharedBufferAllocatorTest {
 
         @Test
         void resetOfAClosedAllocatorIsRefused() {
-            SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(16));
+            BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(arena.allocate(16));
             allocator.close();
             assertThatThrownBy(allocator::reset).isInstanceOf(IllegalStateException.class);
         }
@@ -431,7 +431,7 @@ class SharedBufferAllocatorTest {
         @Test
         void resetRethrowsWhatTheFallbackThrewAfterReleasingEveryBlock() {
             RecordingFallback fallback = new RecordingFallback();
-            try (SharedBufferAllocator allocator = SharedBufferAllocator.of(arena.allocate(8), fallback)) {
+            try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(8), fallback)) {
                 allocator.allocate(8, 1);
                 allocator.allocate(16, 1);
                 allocator.allocate(16, 1);
@@ -449,7 +449,7 @@ class SharedBufferAllocatorTest {
         void closeFromAnotherThreadFreesFallbackBlocksAndReleasesTheBuffer() throws Throwable {
             CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
             MemorySegment buffer = arena.allocate(16);
-            SharedBufferAllocator allocator = SharedBufferAllocator.of(buffer, fallback);
+            BufferAllocator allocator = BufferAllocator.ofShared(buffer, fallback);
             allocator.allocate(12, 1);
             allocator.allocate(32, 1);
             onAnotherThread(() -> {
@@ -459,12 +459,12 @@ class SharedBufferAllocatorTest {
             assertThat(fallback.live).isEmpty();
             assertThat(allocator.usedBytes()).as("the cursor at the close").isEqualTo(12);
             assertThat(allocator.toString()).contains("closed");
-            SharedBufferAllocator.withoutFallback(buffer).close();   // the buffer is free for another allocator
+            BufferAllocator.sharedWithoutFallback(buffer).close();   // the buffer is free for another allocator
         }
 
         @Test
         void closeTwiceIsRefused() {
-            SharedBufferAllocator allocator = SharedBufferAllocator.withoutFallback(arena.allocate(16));
+            BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(arena.allocate(16));
             allocator.close();
             assertThatThrownBy(allocator::close).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         }
@@ -473,20 +473,20 @@ class SharedBufferAllocatorTest {
         void closeRethrowsWhatTheFallbackThrewAfterClosingAllTheSame() {
             RecordingFallback fallback = new RecordingFallback();
             MemorySegment buffer = arena.allocate(8);
-            SharedBufferAllocator allocator = SharedBufferAllocator.of(buffer, fallback);
+            BufferAllocator allocator = BufferAllocator.ofShared(buffer, fallback);
             allocator.allocate(16, 1);
             fallback.failure = new IllegalStateException("free failed");
             assertThatThrownBy(allocator::close).isSameAs(fallback.failure);
             assertThat(fallback.live).isEmpty();
             assertThatThrownBy(() -> allocator.allocate(1, 1)).isInstanceOf(IllegalStateException.class);
-            SharedBufferAllocator.withoutFallback(buffer).close();
+            BufferAllocator.sharedWithoutFallback(buffer).close();
         }
     }
 
     @Test
     void statisticsCountBufferAndFallbackOverTheAllocatorsLife() {
         CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
-        try (SharedBufferAllocator allocator = SharedBufferAllocator.of(arena.allocate(64), fallback)) {
+        try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(64), fallback)) {
             allocator.allocate(40, 1);
             MemorySegment big = allocator.allocate(30, 1);
             BufferStatistics before = allocator.statistics();
@@ -506,22 +506,22 @@ class SharedBufferAllocatorTest {
         void aSharedAllocatorOverABufferThatABufferAllocatorManagesIsRefused() {
             MemorySegment buffer = arena.allocate(64);
             try (BufferAllocator first = BufferAllocator.of(buffer.asSlice(16, 16))) {
-                assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(buffer))
+                assertThatThrownBy(() -> BufferAllocator.sharedWithoutFallback(buffer))
                         .isInstanceOf(IllegalStateException.class)
                         .hasMessageContaining("overlaps a buffer that a live allocator manages")
                         .hasMessageContaining("BufferAllocator");
                 assertThat(first.allocate(8, 1).byteSize()).isEqualTo(8);
             }
-            SharedBufferAllocator.withoutFallback(buffer).close();
+            BufferAllocator.sharedWithoutFallback(buffer).close();
         }
 
         @Test
         void aBufferAllocatorOverABufferThatASharedAllocatorManagesIsRefused() {
             byte[] bytes = new byte[16];
-            try (SharedBufferAllocator first = SharedBufferAllocator.withoutFallback(MemorySegment.ofArray(bytes))) {
+            try (BufferAllocator first = BufferAllocator.sharedWithoutFallback(MemorySegment.ofArray(bytes))) {
                 assertThatThrownBy(() -> BufferAllocator.of(bytes))
-                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("SharedBufferAllocator");
-                assertThatThrownBy(() -> SharedBufferAllocator.withoutFallback(MemorySegment.ofArray(bytes).asSlice(8)))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("BufferAllocator");
+                assertThatThrownBy(() -> BufferAllocator.sharedWithoutFallback(MemorySegment.ofArray(bytes).asSlice(8)))
                         .isInstanceOf(IllegalStateException.class);
                 assertThat(first.capacity()).isEqualTo(16);
             }

@@ -3,7 +3,7 @@ package dev.bufalloc.bench;
 import dev.bufalloc.BufferAllocator;
 import dev.bufalloc.BufferStatistics;
 import dev.bufalloc.array.DynamicArray;
-import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.system.MallocAllocator;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Scope;

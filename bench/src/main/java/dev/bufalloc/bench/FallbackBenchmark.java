@@ -2,7 +2,7 @@ package dev.bufalloc.bench;
 
 import dev.bufalloc.Allocator;
 import dev.bufalloc.BufferAllocator;
-import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.system.MallocAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;

@@ -1,7 +1,7 @@
 package dev.bufalloc.bench;
 
 import dev.bufalloc.BufferAllocator;
-import dev.bufalloc.SharedBufferAllocator;
+import dev.bufalloc.BufferAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.lwjgl.system.MemoryStack;
@@ -44,7 +44,7 @@ public class SingleAllocationBenchmark extends NativeMemoryBenchmark {
     static final int BATCH = 128;
 
     private BufferAllocator buffer;
-    private SharedBufferAllocator shared;
+    private BufferAllocator shared;
     private MemorySegment slab;
     private SegmentAllocator prefix;
     private SegmentAllocator slicingField;
@@ -56,7 +56,7 @@ public class SingleAllocationBenchmark extends NativeMemoryBenchmark {
     @Setup
     public void setUp() {
         buffer = nativeBuffer(BATCH * BLOCK_SIZE);
-        shared = SharedBufferAllocator.withoutFallback(Arena.ofAuto().allocate(BATCH * BLOCK_SIZE, 64));
+        shared = BufferAllocator.sharedWithoutFallback(Arena.ofAuto().allocate(BATCH * BLOCK_SIZE, 64));
         slab = nativeMemory(BATCH * BLOCK_SIZE);
         prefix = SegmentAllocator.prefixAllocator(nativeMemory(BLOCK_SIZE));
         bump = new LongBump(slab.byteSize());

@@ -1,6 +1,8 @@
 package dev.bufalloc.context;
 
 import dev.bufalloc.Allocator;
+import dev.bufalloc.system.HeapAllocator;
+import dev.bufalloc.system.MallocAllocator;
 
 import java.util.Objects;
 

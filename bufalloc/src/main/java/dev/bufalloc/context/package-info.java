@@ -1,10 +1,8 @@
 /**
- * The context allocator and the allocators a program has without asking: C's
- * {@code malloc} ({@link dev.bufalloc.context.MallocAllocator}) and the Java heap
- * ({@link dev.bufalloc.context.HeapAllocator}).
+ * The context allocator: Biscuit's {@code application_context.allocator}.
  *
  * <p>{@link dev.bufalloc.context.ContextAllocator#current()} is the allocator code uses when
- * nobody handed it one: {@code malloc} by default, or the allocator bound for the duration of a
+ * nobody handed it one: {@link dev.bufalloc.system.MallocAllocator} by default, or the allocator bound for the duration of a
  * call with {@link dev.bufalloc.context.ContextAllocator#runWith runWith} or
  * {@link dev.bufalloc.context.ContextAllocator#callWith callWith}.
  *
@@ -18,9 +16,5 @@
  *     });
  * }
  * }
- *
- * <p>{@code MallocAllocator} makes restricted FFM calls: it needs
- * {@code --enable-native-access=dev.bufalloc} on the module path, or
- * {@code --enable-native-access=ALL-UNNAMED} on the class path.
  */
 package dev.bufalloc.context;

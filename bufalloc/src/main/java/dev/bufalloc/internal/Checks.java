@@ -84,4 +84,36 @@ public final class Checks {
                         + " offset " + segment.address();
         return "[" + where + ", " + segment.byteSize() + " bytes]";
     }
+
+    /**
+     * Adds {@code e} to the failures of an operation that goes on after it: the first is kept, the others
+     * are suppressed in it.
+     *
+     * @param failure the first failure so far, or null
+     * @param e the new one
+     * @return the first failure
+     */
+    public static Throwable addFailure(Throwable failure, Throwable e) {
+        if (failure == null) {
+            return e;
+        }
+        if (e != failure) {   // a fallback may throw one instance again and again
+            failure.addSuppressed(e);
+        }
+        return failure;
+    }
+
+    /**
+     * Rethrows the first failure of an operation that went on after it, if any.
+     *
+     * @param failure a RuntimeException, an Error, or null
+     */
+    public static void rethrow(Throwable failure) {
+        switch (failure) {
+            case null -> { }
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            default -> throw new AssertionError(failure);
+        }
+    }
 }

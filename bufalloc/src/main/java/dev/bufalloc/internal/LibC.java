@@ -5,6 +5,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.util.concurrent.atomic.LongAdder;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
@@ -31,7 +32,21 @@ public final class LibC {
     private static final MethodHandle REALLOC = downcall("realloc", FunctionDescriptor.of(ADDRESS, ADDRESS, SIZE_T));
     private static final MethodHandle FREE = downcall("free", FunctionDescriptor.ofVoid(ADDRESS));
 
+    // What bufalloc holds from the C heap, across all threads: every block allocate() returned and free() has not.
+    private static final LongAdder LIVE_BLOCKS = new LongAdder();
+    private static final LongAdder LIVE_BYTES = new LongAdder();
+
     private LibC() {}
+
+    /** {@return the blocks taken from the C library through this class and not yet freed} */
+    public static long liveBlocks() {
+        return LIVE_BLOCKS.sum();
+    }
+
+    /** {@return the bytes (as requested) of the blocks taken through this class and not yet freed} */
+    public static long liveBytes() {
+        return LIVE_BYTES.sum();
+    }
 
     private static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
         MemorySegment symbol = LINKER.defaultLookup().find(name)
@@ -59,7 +74,10 @@ public final class LibC {
         } catch (Throwable t) {
             throw new AssertionError("downcall failed", t);
         }
-        return sized(block, size);
+        MemorySegment sized = sized(block, size, alignment);
+        LIVE_BLOCKS.increment();
+        LIVE_BYTES.add(size);
+        return sized;
     }
 
     /**
@@ -77,7 +95,9 @@ public final class LibC {
         } catch (Throwable t) {
             throw new AssertionError("downcall failed", t);
         }
-        return sized(moved, size);
+        MemorySegment sized = sized(moved, size, 1);
+        LIVE_BYTES.add(size - block.byteSize());
+        return sized;
     }
 
     /**
@@ -90,6 +110,10 @@ public final class LibC {
             FREE.invokeExact(block);
         } catch (Throwable t) {
             throw new AssertionError("downcall failed", t);
+        }
+        if (!block.equals(MemorySegment.NULL)) {
+            LIVE_BLOCKS.decrement();
+            LIVE_BYTES.add(-block.byteSize());
         }
     }
 
@@ -104,7 +128,20 @@ public final class LibC {
      * @return a view of the same memory, alive while {@code scope} is
      */
     public static MemorySegment withScope(MemorySegment segment, java.lang.foreign.Arena scope, Object keepAlive) {
+        assert Scopes.canRescope(segment) : "the memory could be freed under the new scope: " + segment;
         return segment.reinterpret(scope, keepAlive == null ? null : _ -> java.lang.ref.Reference.reachabilityFence(keepAlive));
+    }
+
+    /**
+     * Returns a block of {@link #allocate} in the scope of {@code scope}, whose close frees it: the same
+     * address and size, but any access after the close throws {@link IllegalStateException}.
+     *
+     * @param block a live block of {@link #allocate}, not seen by anyone else
+     * @param scope the arena that owns the block from now on
+     * @return the block in the new scope
+     */
+    public static MemorySegment withFreeingScope(MemorySegment block, java.lang.foreign.Arena scope) {
+        return block.reinterpret(scope, _ -> free(block));
     }
 
     /**
@@ -112,9 +149,10 @@ public final class LibC {
      * The segment lives in the global scope: its lifetime is the C library's block, which the
      * allocator classes track.
      */
-    private static MemorySegment sized(MemorySegment block, long size) {
+    private static MemorySegment sized(MemorySegment block, long size, long alignment) {
         if (block.equals(MemorySegment.NULL)) {
-            throw new OutOfMemoryError("The C library could not allocate " + size + " bytes");
+            throw new OutOfMemoryError("The C library could not allocate " + size + " bytes"
+                    + (alignment > MALLOC_ALIGNMENT ? " aligned to " + alignment : ""));
         }
         return block.reinterpret(size);
     }

@@ -1,6 +1,8 @@
 package dev.bufalloc.context;
 
 import dev.bufalloc.Allocator;
+import dev.bufalloc.system.HeapAllocator;
+import dev.bufalloc.system.MallocAllocator;
 import dev.bufalloc.BufferAllocator;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;

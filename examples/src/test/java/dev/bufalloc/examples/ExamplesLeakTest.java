@@ -1,7 +1,7 @@
 package dev.bufalloc.examples;
 
 import dev.bufalloc.context.ContextAllocator;
-import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.system.MallocAllocator;
 import dev.bufalloc.testing.CountingAllocator;
 import dev.bufalloc.testing.NoLeaks;
 

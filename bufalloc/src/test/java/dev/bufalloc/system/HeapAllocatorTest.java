@@ -1,4 +1,4 @@
-package dev.bufalloc.context;
+package dev.bufalloc.system;
 
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.bufalloc.context;
+package dev.bufalloc.system;
 
 import dev.bufalloc.Allocator;
 import dev.bufalloc.internal.Checks;
@@ -30,6 +30,8 @@ public final class HeapAllocator implements Allocator {
 
     /** The largest alignment a {@code long[]} gives. */
     public static final long MAX_ALIGNMENT = Long.BYTES;
+    /** The most elements a JVM gives any array (a few less than {@code Integer.MAX_VALUE}, as in the JDK's ArraysSupport). */
+    private static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
     private static final HeapAllocator INSTANCE = new HeapAllocator();
 
@@ -108,8 +110,9 @@ public final class HeapAllocator implements Allocator {
             throw new IllegalArgumentException("The heap allocator aligns to at most " + MAX_ALIGNMENT
                     + " bytes; asked " + byteAlignment);
         }
-        if (byteSize > (long) Integer.MAX_VALUE * Long.BYTES) {
-            throw new IllegalArgumentException("Too large for a Java array: " + byteSize + " bytes");
+        if (byteSize > (long) MAX_ARRAY_LENGTH * Long.BYTES) {
+            throw new IllegalArgumentException("Too large for a Java array: " + byteSize + " bytes (at most "
+                    + (long) MAX_ARRAY_LENGTH * Long.BYTES + ")");
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.bufalloc.context;
+package dev.bufalloc.system;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,9 +26,9 @@ import java.util.function.Consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class MallocAllocatorTest {
+class UnscopedMallocAllocatorTest {
 
-    private final MallocAllocator malloc = MallocAllocator.instance();
+    private final UnscopedMallocAllocator malloc = UnscopedMallocAllocator.instance();
     private long baselineBytes;
     private long baselineBlocks;
 
@@ -69,8 +69,8 @@ class MallocAllocatorTest {
 
     @Test
     void isTheDefaultContextAllocatorsSingleInstance() {
-        assertThat(MallocAllocator.instance()).isSameAs(malloc);
-        assertThat(malloc.toString()).startsWith("MallocAllocator[liveBlocks=");
+        assertThat(UnscopedMallocAllocator.instance()).isSameAs(malloc);
+        assertThat(malloc.toString()).startsWith("UnscopedMallocAllocator[liveBlocks=");
     }
 
     @Nested
@@ -349,7 +349,7 @@ class MallocAllocatorTest {
     /** Run by {@link FromSeveralThreads#concurrentReallocateKeepsTheBookkeepingExact} in a child JVM. */
     static final class ReallocateRace {
         public static void main(String[] args) throws Exception {
-            MallocAllocator malloc = MallocAllocator.instance();
+            UnscopedMallocAllocator malloc = UnscopedMallocAllocator.instance();
             int threads = 8;
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             List<Future<?>> results = new ArrayList<>();

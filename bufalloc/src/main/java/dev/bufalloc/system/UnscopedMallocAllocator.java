@@ -1,4 +1,4 @@
-package dev.bufalloc.context;
+package dev.bufalloc.system;
 
 import dev.bufalloc.Allocator;
 import dev.bufalloc.internal.Checks;
@@ -9,46 +9,62 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The C library's {@code malloc}, {@code realloc} and {@code free}, reached through the FFM
- * Linker: the default {@linkplain ContextAllocator context allocator}, as in Biscuit.
+ * The C library's {@code malloc}, {@code realloc} and {@code free}, handing out segments in the global
+ * scope: <b>as unsafe as C's {@code malloc}</b>. A block used after it was freed reads and writes memory the
+ * C library may have handed out again, or unmapped: it can corrupt the C heap or crash the JVM. It is the
+ * fastest native allocator of bufalloc, for code that has been checked with {@link MallocAllocator}, the
+ * safe default, first.
+ *
+ * <p>Because it hands out memory whose lifetime no scope guards, it is <em>restricted</em> as the JDK's
+ * {@code MemorySegment.reinterpret} is: {@link #instance()} throws {@link IllegalCallerException} unless
+ * native access is enabled for the caller's module ({@code --enable-native-access=M}, or
+ * {@code ALL-UNNAMED} on the class path). It is never a default: not the context allocator, not a
+ * fallback, unless a program passes it on purpose.
  *
  * <p>Contract:
  * <ul>
  *   <li><b>Alignment:</b> any power of two. Up to 16 bytes comes from {@code malloc}/{@code realloc};
  *       more from {@code aligned_alloc}, and a reallocation then moves the block.</li>
  *   <li><b>Zeroing:</b> none; new bytes hold whatever the C library left there.</li>
- *   <li><b>Lifetime:</b> a block lives until it is {@linkplain #free freed}, in the global scope;
- *       it is never freed by the garbage collector. {@link #liveBytes()} tells what is outstanding.</li>
- *   <li><b>Threads:</b> any thread may call any method.</li>
- *   <li><b>Misuse:</b> every live block is tracked, so freeing a block twice, or one that did not
- *       come from this allocator, gets {@link IllegalArgumentException} instead of corrupting the
- *       C heap. Tracking costs a hash-map update per call.</li>
+ *   <li><b>Lifetime:</b> a block lives until it is {@linkplain #free freed}, in the global scope; it is
+ *       never freed by the garbage collector. {@link #liveBytes()} tells what is outstanding.</li>
+ *   <li><b>Threads:</b> any thread may call any method, and use any block.</li>
+ *   <li><b>Misuse it catches:</b> every live block is tracked, so freeing a block twice, or one that did not
+ *       come from this allocator, gets {@link IllegalArgumentException} instead of corrupting the C heap.
+ *       It cannot catch the use of a freed block.</li>
  * </ul>
- * Needs {@code --enable-native-access=dev.bufalloc} (or {@code ALL-UNNAMED} on the class path).
  *
  * {@snippet :
- * Allocator malloc = MallocAllocator.instance();
- * MemorySegment block = malloc.allocate(256, 64);   // 256 bytes, 64-byte aligned
- * block = malloc.reallocate(block, 1024, 64);        // first 256 bytes kept
- * malloc.free(block);
+ * Allocator malloc = UnscopedMallocAllocator.instance();   // needs --enable-native-access
+ * MemorySegment block = malloc.allocate(256, 64);           // 256 bytes, 64-byte aligned
+ * block = malloc.reallocate(block, 1024, 64);                // first 256 bytes kept
+ * malloc.free(block);                                        // block must not be used again
  * }
  */
-public final class MallocAllocator implements Allocator {
+public final class UnscopedMallocAllocator implements Allocator {
 
-    private static final MallocAllocator INSTANCE = new MallocAllocator();
+    private static final UnscopedMallocAllocator INSTANCE = new UnscopedMallocAllocator();
+    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 
     /** address -> size of every live block. */
     private final ConcurrentHashMap<Long, Long> live = new ConcurrentHashMap<>();
     private final LongAdder liveBytes = new LongAdder();
 
-    private MallocAllocator() {}
+    private UnscopedMallocAllocator() {}
 
     /**
-     * Returns the process-wide malloc allocator.
+     * {@return the process-wide unscoped malloc allocator}
      *
-     * @return the one instance
+     * @throws IllegalCallerException if native access is not enabled for the caller's module
      */
-    public static MallocAllocator instance() {
+    public static UnscopedMallocAllocator instance() {
+        Module caller = WALKER.getCallerClass().getModule();
+        if (!caller.isNativeAccessEnabled()) {
+            throw new IllegalCallerException("UnscopedMallocAllocator hands out memory as unsafe as C's malloc: enable"
+                    + " native access for " + (caller.isNamed() ? "module " + caller.getName() : "the class path")
+                    + " (--enable-native-access=" + (caller.isNamed() ? caller.getName() : "ALL-UNNAMED")
+                    + "), or use MallocAllocator");
+        }
         return INSTANCE;
     }
 
@@ -139,7 +155,7 @@ public final class MallocAllocator implements Allocator {
 
     @Override
     public String toString() {
-        return "MallocAllocator[liveBlocks=" + liveBlocks() + ", liveBytes=" + liveBytes() + "]";
+        return "UnscopedMallocAllocator[liveBlocks=" + liveBlocks() + ", liveBytes=" + liveBytes() + "]";
     }
 
     private MemorySegment track(MemorySegment block) {
@@ -159,7 +175,7 @@ public final class MallocAllocator implements Allocator {
     private long sizeOf(MemorySegment segment) {
         Long size = segment.isNative() ? live.get(segment.address()) : null;
         if (size == null || size != segment.byteSize()) {
-            throw new IllegalArgumentException("Not a live block of the malloc allocator: "
+            throw new IllegalArgumentException("Not a live block of the unscoped malloc allocator: "
                     + Checks.describe(segment) + " (already freed, a slice of a block, or allocated elsewhere)");
         }
         return size;

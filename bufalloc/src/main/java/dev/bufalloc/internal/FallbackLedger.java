@@ -1,0 +1,431 @@
+package dev.bufalloc.internal;
+
+import dev.bufalloc.Allocator;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * The blocks a buffer allocator took from its fallback, so that each is given back exactly once: on
+ * {@code free}, when the frame it was allocated in closes, on {@code reset()} or {@code close()}, or, if
+ * the allocator and every block it handed out become unreachable, by the garbage collector.
+ *
+ * <p><b>Safety.</b> A block whose memory no JDK scope tracks (the C library's, or any global-scope segment a
+ * fallback returns) is never handed out as it is: the caller gets it in a scope of the ledger's own, which
+ * ends before the memory is freed, so a stale block throws {@link IllegalStateException} instead of touching
+ * freed memory. A confined ledger gives each block an arena of its own, closed when the block is freed; a
+ * shared ledger gives them the arena of the current generation, closed on {@link #freeAll()}, and holds the
+ * memory of blocks freed before that until then. Every scoped block keeps {@code keepAlive} (its allocator)
+ * reachable, so memory is freed by the garbage collector only when no block can be used any more.
+ *
+ * <p><b>Cost.</b> Frees in any order are O(1) amortised: slots are found through a hash index; freed slots
+ * become holes that are squeezed out when they outnumber live ones.
+ *
+ * <p>Invariant: slots {@code [0, size)} hold the blocks in order of allocation, {@code seqs} increasing;
+ * a slot is live iff {@code memory.blocks[slot] != null}; {@code index} maps every live slot's block to it;
+ * {@code liveBytes} is the sum of live blocks' sizes.
+ */
+public final class FallbackLedger {
+
+    private static final int EMPTY = 0;
+    private static final int DELETED = -1;
+
+    private final Allocator fallback;          // null: none
+    private final boolean fromCLibrary;        // take raw blocks from the C library and scope them here
+    private final boolean shared;
+    private final Object keepAlive;
+    private final Memory memory;               // what the garbage collector may free: reaches no scope
+    private Arena[] arenas = new Arena[8];     // confined: each scoped block's own arena
+    private long[] seqs = new long[8];
+    private int[] index = new int[16];         // open addressing: slot + 1, EMPTY or DELETED
+    private int size;
+    private int live;
+    private int deleted;
+    private long nextSeq;
+    private long liveBytes;
+    private Arena generation;                  // shared: the scope of this generation's scoped blocks
+
+    /**
+     * Makes a ledger over {@code fallback}.
+     *
+     * @param fallback where blocks come from; null for none
+     * @param fromCLibrary whether to take raw blocks from the C library instead of calling {@code fallback}
+     *        (which must then be the default malloc allocator, whose blocks these are)
+     * @param shared whether handed-out blocks must be usable from any thread
+     * @param keepAlive what every scoped block keeps reachable
+     */
+    public FallbackLedger(Allocator fallback, boolean fromCLibrary, boolean shared, Object keepAlive) {
+        this.fallback = fallback;
+        this.fromCLibrary = fromCLibrary;
+        this.shared = shared;
+        this.keepAlive = keepAlive;
+        this.memory = new Memory(fromCLibrary ? null : fallback);
+    }
+
+    /** {@return whether there is a fallback} */
+    public boolean exists() {
+        return fallback != null;
+    }
+
+    /** {@return the live blocks} */
+    public int liveBlocks() {
+        return live;
+    }
+
+    /** {@return the bytes of the live blocks} */
+    public long liveBytes() {
+        return liveBytes;
+    }
+
+    /** {@return the sequence number of the next block: blocks allocated from now on are at or above it} */
+    public long mark() {
+        return nextSeq;
+    }
+
+    /**
+     * {@return what frees the ledger's remaining memory, for a {@link java.lang.ref.Cleaner} registered on
+     * {@code keepAlive}: it reaches nothing that keeps {@code keepAlive} reachable}
+     */
+    public Runnable releaser() {
+        return memory;
+    }
+
+    /**
+     * Takes a block from the fallback. If it throws, nothing changed.
+     *
+     * @param byteSize the size, checked
+     * @param byteAlignment the alignment, checked
+     * @return the block as the caller may see it
+     */
+    public MemorySegment allocate(long byteSize, long byteAlignment) {
+        MemorySegment raw = fromCLibrary ? LibC.allocate(byteSize, byteAlignment) : fallback.allocate(byteSize, byteAlignment);
+        return add(raw);
+    }
+
+    private MemorySegment add(MemorySegment raw) {
+        Arena arena = null;
+        MemorySegment handed = raw;
+        if (Scopes.isGlobal(raw)) {
+            if (shared) {
+                if (generation == null) {
+                    generation = Arena.ofShared();
+                }
+                handed = LibC.withScope(raw, generation, keepAlive);
+            } else {
+                arena = Arena.ofConfined();
+                handed = LibC.withScope(raw, arena, keepAlive);
+            }
+        }
+        if (size == seqs.length) {
+            makeRoom();
+        }
+        int slot = size++;
+        memory.blocks[slot] = raw;
+        arenas[slot] = arena;
+        seqs[slot] = nextSeq++;
+        live++;
+        liveBytes += raw.byteSize();
+        insert(slot);
+        return handed;
+    }
+
+    /**
+     * {@return the slot of {@code block}, a live block of this ledger (the segment handed out, or one of the
+     * same memory and size), or -1}
+     *
+     * @param block any segment
+     */
+    public int find(MemorySegment block) {
+        int mask = index.length - 1;
+        for (int i = hash(block) & mask; ; i = (i + 1) & mask) {
+            int entry = index[i];
+            if (entry == EMPTY) {
+                return -1;
+            }
+            if (entry != DELETED && sameBlock(memory.blocks[entry - 1], block)) {
+                return entry - 1;
+            }
+        }
+    }
+
+    /**
+     * {@return whether the block in {@code slot} is the newest live block}
+     *
+     * @param slot a live slot
+     */
+    public boolean isNewest(int slot) {
+        int last = size - 1;
+        while (memory.blocks[last] == null) {
+            last--;
+        }
+        return slot == last;
+    }
+
+    /**
+     * Resizes the block in {@code slot}. A block the fallback resizes keeps its age; a block scoped here moves,
+     * and the moved block is as new as any allocated now. If it throws, nothing changed.
+     *
+     * @param slot a live slot
+     * @param newByteSize the new size, checked
+     * @param byteAlignment the alignment, checked
+     * @return the block as the caller may see it
+     */
+    public MemorySegment reallocate(int slot, long newByteSize, long byteAlignment) {
+        MemorySegment raw = memory.blocks[slot];
+        if (fromCLibrary || Scopes.isGlobal(raw)) {
+            // A scoped block cannot be resized under its scope: move it (a new block, of the innermost frame),
+            // then end the old one. Adding may squeeze the slots: find the old block again.
+            MemorySegment moved = allocate(newByteSize, byteAlignment);
+            MemorySegment.copy(raw, 0, moved, 0, Math.min(raw.byteSize(), newByteSize));
+            free(find(raw));
+            return moved;
+        }
+        MemorySegment moved = fallback.reallocate(raw, newByteSize, byteAlignment);
+        remove(slot);
+        memory.blocks[slot] = moved;
+        liveBytes += moved.byteSize() - raw.byteSize();
+        insert(slot);
+        return moved;
+    }
+
+    /**
+     * Gives the block in {@code slot} back: its scope ends, then its memory goes back to the fallback (a
+     * shared ledger keeps the memory of a scoped block until {@link #freeAll()}). The block is forgotten
+     * even if the fallback's {@code free} throws.
+     *
+     * @param slot a live slot
+     * @throws IllegalStateException if the block's scope cannot end now (a native call holds it); nothing changed
+     * @throws RuntimeException what the fallback's {@code free} threw
+     */
+    public void free(int slot) {
+        MemorySegment raw = memory.blocks[slot];
+        Arena arena = arenas[slot];
+        if (arena != null) {
+            arena.close();
+            arenas[slot] = null;
+        }
+        forget(slot);
+        if (shared && Scopes.isGlobal(raw)) {
+            memory.defer(raw);
+        } else {
+            memory.release(raw);
+        }
+    }
+
+    /**
+     * {@return the bytes of the live blocks allocated at or after {@code mark}}
+     *
+     * @param mark a value of {@link #mark()}
+     */
+    public long bytesSince(long mark) {
+        long bytes = 0;
+        for (int slot = size - 1; slot >= 0 && seqs[slot] >= mark; slot--) {
+            MemorySegment raw = memory.blocks[slot];
+            bytes += raw == null ? 0 : raw.byteSize();
+        }
+        return bytes;
+    }
+
+    /**
+     * Frees every live block allocated at or after {@code mark}, newest first. Every block is tried; the first
+     * exception is rethrown after all were.
+     *
+     * @param mark a value of {@link #mark()}
+     */
+    public void freeSince(long mark) {
+        Throwable failure = null;
+        for (int slot = size - 1; slot >= 0 && seqs[slot] >= mark; slot--) {
+            if (memory.blocks[slot] != null) {
+                try {
+                    free(slot);
+                } catch (RuntimeException | Error e) {
+                    failure = Checks.addFailure(failure, e);
+                }
+            }
+        }
+        trimTail();
+        Checks.rethrow(failure);
+    }
+
+    /**
+     * Frees every block, and ends the shared generation's scope: a new generation starts.
+     */
+    public void freeAll() {
+        Throwable failure = null;
+        try {
+            freeSince(0);
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+        if (generation != null) {
+            try {
+                generation.close();
+                generation = null;
+                memory.releaseDeferred();
+            } catch (RuntimeException | Error e) {
+                failure = Checks.addFailure(failure, e);
+            }
+        }
+        Checks.rethrow(failure);
+    }
+
+    // ---- slots and index -------------------------------------------------------------------------
+
+    private void forget(int slot) {
+        remove(slot);
+        liveBytes -= memory.blocks[slot].byteSize();
+        memory.blocks[slot] = null;
+        live--;
+        if (slot == size - 1) {
+            trimTail();
+        }
+    }
+
+    /** Drops freed slots at the end, so that the newest live block is last again. */
+    private void trimTail() {
+        while (size > 0 && memory.blocks[size - 1] == null) {
+            size--;
+        }
+    }
+
+    private void makeRoom() {
+        if (live < size / 2) {   // more holes than blocks: squeeze them out
+            int to = 0;
+            for (int from = 0; from < size; from++) {
+                if (memory.blocks[from] != null) {
+                    memory.blocks[to] = memory.blocks[from];
+                    arenas[to] = arenas[from];
+                    seqs[to] = seqs[from];
+                    to++;
+                }
+            }
+            Arrays.fill(memory.blocks, to, size, null);
+            Arrays.fill(arenas, to, size, null);
+            size = to;
+            rebuildIndex(index.length);
+            return;
+        }
+        int capacity = seqs.length * 2;
+        memory.blocks = Arrays.copyOf(memory.blocks, capacity);
+        arenas = Arrays.copyOf(arenas, capacity);
+        seqs = Arrays.copyOf(seqs, capacity);
+    }
+
+    private void insert(int slot) {
+        if ((live + deleted) * 2 >= index.length) {
+            rebuildIndex(Math.max(16, Integer.highestOneBit(Math.max(live, 1)) * 4));
+            return;   // the rebuild indexed every live slot, this one too
+        }
+        int mask = index.length - 1;
+        int i = hash(memory.blocks[slot]) & mask;
+        while (index[i] > 0) {
+            i = (i + 1) & mask;
+        }
+        if (index[i] == DELETED) {
+            deleted--;
+        }
+        index[i] = slot + 1;
+    }
+
+    private void remove(int slot) {
+        int mask = index.length - 1;
+        for (int i = hash(memory.blocks[slot]) & mask; ; i = (i + 1) & mask) {
+            if (index[i] == slot + 1) {
+                index[i] = DELETED;
+                deleted++;
+                return;
+            }
+            assert index[i] != EMPTY : "a live slot is missing from the index";
+        }
+    }
+
+    private void rebuildIndex(int length) {
+        index = new int[length];
+        deleted = 0;
+        int mask = length - 1;
+        for (int slot = 0; slot < size; slot++) {
+            if (memory.blocks[slot] != null) {
+                int i = hash(memory.blocks[slot]) & mask;
+                while (index[i] != EMPTY) {
+                    i = (i + 1) & mask;
+                }
+                index[i] = slot + 1;
+            }
+        }
+    }
+
+    private static int hash(MemorySegment block) {
+        long h = block.address() * 0x9E3779B97F4A7C15L;
+        return (int) (h ^ (h >>> 32)) ^ (block.isNative() ? 0 : System.identityHashCode(block.heapBase().orElse(null)));
+    }
+
+    private static boolean sameBlock(MemorySegment raw, MemorySegment block) {
+        return raw.address() == block.address() && raw.byteSize() == block.byteSize()
+                && (raw.isNative() ? block.isNative() : raw.heapBase().orElse(null) == block.heapBase().orElse(null));
+    }
+
+    /**
+     * The memory itself: live blocks by slot, and freed blocks a shared ledger keeps until its generation
+     * ends. Run by a {@code Cleaner} once the allocator is unreachable, it frees what is left; it holds no
+     * scope, so it never keeps the allocator reachable.
+     */
+    private static final class Memory implements Runnable {
+        private final Allocator fallback;   // null: the C library
+        MemorySegment[] blocks = new MemorySegment[8];
+        private MemorySegment[] deferred = new MemorySegment[0];
+        private int deferredCount;
+
+        Memory(Allocator fallback) {
+            this.fallback = fallback;
+        }
+
+        void release(MemorySegment raw) {
+            if (fallback == null) {
+                LibC.free(raw);
+            } else {
+                fallback.free(raw);
+            }
+        }
+
+        void defer(MemorySegment raw) {
+            if (deferredCount == deferred.length) {
+                deferred = Arrays.copyOf(deferred, Math.max(8, deferredCount * 2));
+            }
+            deferred[deferredCount++] = raw;
+        }
+
+        void releaseDeferred() {
+            Throwable failure = null;
+            for (int i = 0; i < deferredCount; i++) {
+                try {
+                    release(deferred[i]);
+                } catch (RuntimeException | Error e) {
+                    failure = Checks.addFailure(failure, e);
+                }
+                deferred[i] = null;
+            }
+            deferredCount = 0;
+            Checks.rethrow(failure);
+        }
+
+        /** The allocator and every block it handed out are unreachable: free what was never given back. */
+        @Override
+        public void run() {
+            for (MemorySegment raw : blocks) {
+                if (raw != null && (fallback == null || Scopes.isGlobal(raw))) {
+                    try {
+                        release(raw);
+                    } catch (RuntimeException e) {
+                        // nobody to tell: the fallback refused its own block
+                    }
+                }
+            }
+            try {
+                releaseDeferred();
+            } catch (RuntimeException e) {
+                // as above
+            }
+        }
+    }
+}

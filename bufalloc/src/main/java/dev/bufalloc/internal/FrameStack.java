@@ -1,0 +1,180 @@
+package dev.bufalloc.internal;
+
+import java.util.Arrays;
+
+/**
+ * The open frames of a buffer allocator, innermost last, kept in arrays so that pushing and closing a
+ * frame allocates nothing: a frame handle holds only its depth and id, and the JIT can remove it where it
+ * does not escape. An id is never reused, so a handle whose frame was closed or ended is recognized even
+ * when a new frame opens at the same depth.
+ *
+ * <p>Invariant: {@code 0 <= depth}; for d < depth, frame d+1 opened with the cursor in its {@code MARK}
+ * slot, at or above the mark of frame d; its fallback blocks are those from the sequence number in its
+ * {@code FALLBACK_MARK} slot on; {@code innermostId} is the id of frame {@code depth}, or 0.
+ */
+public final class FrameStack {
+
+    /** A frame's Arena view, whose scope must end before the frame's memory is given back. */
+    public interface View {
+        /** Ends the view's scope. */
+        void endScope();
+
+        /** {@return whether the view's scope is alive} */
+        boolean isAlive();
+    }
+
+    private static final int MARK = 0;
+    private static final int FALLBACK_MARK = 1;
+    private static final int ID = 2;
+    private static final int LAST_START = 3;
+    private static final int SLOTS = 4;
+
+    // Frame d+1 (depth d+1) is slots[SLOTS*d .. SLOTS*d+3]: one array, so push and pop touch one object.
+    private long[] slots = new long[SLOTS * 4];
+    private View[] arenas = new View[4];
+    private int depth;
+    private long lastId;
+    private long innermostId;   // 0: no frame open
+
+    /**
+     * Opens a frame; its depth is then {@link #depth()}.
+     *
+     * @param cursor the buffer's cursor now
+     * @param lastStart where the most recent buffer block starts, or -1
+     * @param fallbackMark the fallback ledger's mark now
+     * @return the frame's id
+     */
+    public long push(long cursor, long lastStart, long fallbackMark) {
+        int slot = SLOTS * depth;
+        if (slot + SLOTS > slots.length) {
+            slots = Arrays.copyOf(slots, slots.length * 2);
+            arenas = Arrays.copyOf(arenas, arenas.length * 2);
+        }
+        long id = ++lastId;
+        slots[slot + MARK] = cursor;
+        slots[slot + FALLBACK_MARK] = fallbackMark;
+        slots[slot + ID] = id;
+        slots[slot + LAST_START] = lastStart;
+        depth++;
+        innermostId = id;
+        return id;
+    }
+
+    /** {@return the number of open frames} */
+    public int depth() {
+        return depth;
+    }
+
+    /** {@return the cursor of the innermost frame: nothing below it is given back or grown into; 0 with no frame} */
+    public long floor() {
+        return depth == 0 ? 0 : slots[SLOTS * (depth - 1) + MARK];
+    }
+
+    /**
+     * {@return whether the frame of this depth and id is open}
+     *
+     * @param frameDepth the frame's depth, from 1
+     * @param id its id
+     */
+    public boolean isOpen(int frameDepth, long id) {
+        return frameDepth <= depth && slots[SLOTS * (frameDepth - 1) + ID] == id;
+    }
+
+    /**
+     * {@return whether {@code id} is the innermost open frame's: ids are never reused, so one compare tells}
+     *
+     * @param id a frame's id
+     */
+    public boolean isInnermost(long id) {
+        return id == innermostId;
+    }
+
+    /**
+     * {@return the cursor when the frame of this depth opened}
+     *
+     * @param frameDepth an open frame's depth
+     */
+    public long mark(int frameDepth) {
+        return slots[SLOTS * (frameDepth - 1) + MARK];
+    }
+
+    /**
+     * {@return where the most recent buffer block started when the frame of this depth opened}
+     *
+     * @param frameDepth an open frame's depth
+     */
+    public long lastStart(int frameDepth) {
+        return slots[SLOTS * (frameDepth - 1) + LAST_START];
+    }
+
+    /**
+     * {@return the fallback ledger's mark when the frame of this depth opened}
+     *
+     * @param frameDepth an open frame's depth
+     */
+    public long fallbackMark(int frameDepth) {
+        return slots[SLOTS * (frameDepth - 1) + FALLBACK_MARK];
+    }
+
+    /**
+     * {@return the Arena view of the frame of this depth, or null}
+     *
+     * @param frameDepth an open frame's depth
+     */
+    public View arena(int frameDepth) {
+        return arenas[frameDepth - 1];
+    }
+
+    /**
+     * Sets the Arena view of the frame of this depth: its scope ends before the frame closes.
+     *
+     * @param frameDepth an open frame's depth
+     * @param arena the view
+     */
+    public void setArena(int frameDepth, View arena) {
+        arenas[frameDepth - 1] = arena;
+    }
+
+    /**
+     * Ends the scopes of the Arena views of the frames from {@code frameDepth} in, innermost first, so that
+     * no segment of theirs can see memory about to be given back.
+     *
+     * @param frameDepth the outermost frame whose view ends
+     * @return what a view's cleanup action threw (its scope ended all the same), or null: rethrow it once
+     *         the frames are closed
+     * @throws IllegalStateException if a view's scope cannot end now (a native call holds it): the views
+     *         inside it have ended, it and those outside have not, and no frame was closed
+     */
+    public Throwable endArenas(int frameDepth) {
+        Throwable failure = null;
+        for (int d = depth; d >= frameDepth; d--) {
+            View arena = arenas[d - 1];
+            if (arena != null) {
+                try {
+                    arena.endScope();
+                } catch (RuntimeException | Error e) {
+                    if (arena.isAlive()) {
+                        throw e;   // nothing given back yet: the caller may try again
+                    }
+                    failure = Checks.addFailure(failure, e);   // a cleanup action failed: the scope did end
+                }
+                arenas[d - 1] = null;
+            }
+        }
+        return failure;
+    }
+
+    /**
+     * Closes the frames from {@code frameDepth} in. End their views first ({@link #endArenas}).
+     *
+     * @param frameDepth the outermost frame to close, from 1
+     */
+    public void popTo(int frameDepth) {
+        assert frameDepth >= 1 && frameDepth <= depth;
+        for (int d = depth; d >= frameDepth; d--) {
+            assert arenas[d - 1] == null : "a frame's view must end before the frame";
+        }
+        depth = frameDepth - 1;
+        innermostId = depth == 0 ? 0 : slots[SLOTS * (depth - 1) + ID];
+    }
+}
