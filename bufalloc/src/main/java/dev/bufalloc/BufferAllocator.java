@@ -140,7 +140,7 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      *       but the garbage collector can free: {@code Arena.ofAuto()}, {@code Arena.global()} or memory the
      *       JDK does not track. Over a buffer of an arena its owner can close (or a heap buffer), buffer
      *       blocks keep the buffer's own scope, since the arena could free the memory under a scope of
-     *       bufalloc's; they are poisoned instead.</li>
+     *       bufalloc's; they are poisoned instead. Scoped blocks are confined to the allocator's thread.</li>
      *   <li>Freeing or reallocating a stale block gets {@link IllegalArgumentException}.</li>
      *   <li>Bytes given back are overwritten with {@code 0xDB}, so stale reads through other paths stand out.</li>
      *   <li>Every fallback records the call site it came from: see {@link #overflowSites()}.</li>

@@ -25,6 +25,8 @@ import java.util.function.Consumer;
 sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedBufferAllocator {
 
     private static final Cleaner CLEANER = Cleaner.create();
+    /** The owner of a pooled allocator that no thread has borrowed: nobody may use it until it is lent again. */
+    static final Thread POOLED = Thread.ofVirtual().unstarted(() -> { });
 
     final BufferRegion region;
     // The bump's fields, copied from the region so that the bump reads no other object.
@@ -57,7 +59,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         this.owner = Thread.currentThread();
         CLEANER.register(this, ledger.releaser());
         this.whenIdle = whenIdle;
-        this.claim = whenIdle == null ? BufferClaims.claim(this, buffer, "an allocator made on " + owner) : null;
+        this.claim = whenIdle == null ? BufferClaims.claim(this, buffer, "a BufferAllocator made on " + owner) : null;
     }
 
     @Override
@@ -346,8 +348,8 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
 
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "[" + region + ", used=" + used + ", fallbackBlocks="
-                + ledger.liveBlocks() + (owner == null ? ", closed]" : "]");
+        return "BufferAllocator[" + region + ", used=" + used + ", fallbackBlocks=" + ledger.liveBlocks()
+                + (isChecked() ? ", checked" : "") + (owner == null ? ", closed]" : "]");
     }
 
     // ---- hooks for checked mode: empty here ----------------------------------------------------------
@@ -378,9 +380,14 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     }
 
     private RuntimeException ownerFailure() {
-        return owner == null
-                ? new IllegalStateException("Already closed: " + this)
-                : new WrongThreadException("Attempted access outside owner thread " + owner + ": " + this);
+        if (owner == null) {
+            return new IllegalStateException("Already closed: " + this);
+        }
+        if (owner == POOLED) {
+            return new IllegalStateException("This scratch allocator went back to its pool when its outermost frame"
+                    + " closed: its frames and blocks are no longer usable: " + this);
+        }
+        return new WrongThreadException("Attempted access outside owner thread " + owner + ": " + this);
     }
 
     private static void checkAlive(MemorySegment segment) {

@@ -52,8 +52,6 @@ public final class Scratch {
     private static final AtomicReferenceArray<ConfinedBufferAllocator> POOL = new AtomicReferenceArray<>(SLOTS);
     /** The allocator a thread has borrowed, while it has a frame open. */
     private static final ThreadLocal<ConfinedBufferAllocator> BORROWED = new ThreadLocal<>();
-    /** The owner of an idle allocator: no thread may use it until it is lent again. */
-    private static final Thread IDLE = Thread.ofVirtual().unstarted(() -> { });
 
     /** The property as it was when this class was initialized. */
     private static final String SIZE_SETTING = System.getProperty(SIZE_PROPERTY);
@@ -128,7 +126,7 @@ public final class Scratch {
     private static void giveBack(ConfinedBufferAllocator allocator) {
         BORROWED.remove();
         allocator.reset();   // also the blocks allocated through it outside any frame
-        allocator.lendTo(IDLE);
+        allocator.lendTo(ConfinedBufferAllocator.POOLED);
         if (allocator.capacity() != bufferSize) {
             return;
         }

@@ -57,7 +57,7 @@ final class SharedBufferAllocator implements BufferAllocator {
         }
         this.ledger = new FallbackLedger(fallback, fallback == MallocAllocator.instance(), true, this);
         CLEANER.register(this, ledger.releaser());
-        this.claim = BufferClaims.claim(this, buffer, "a shared allocator made on " + Thread.currentThread());
+        this.claim = BufferClaims.claim(this, buffer, "a shared BufferAllocator made on " + Thread.currentThread());
     }
 
     @Override

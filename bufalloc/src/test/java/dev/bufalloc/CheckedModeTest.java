@@ -33,7 +33,7 @@ class CheckedModeTest {
 
     @Test
     void aSegmentUsedAfterResetThrowsInsteadOfReadingTheNextRequestsData() {
-        try (BufferAllocator allocator = BufferAllocator.ofChecked(arena.allocate(64))) {
+        try (BufferAllocator allocator = BufferAllocator.ofChecked(Arena.ofAuto().allocate(64))) {
             MemorySegment before = allocator.allocateFrom("secret");
             allocator.reset();
             MemorySegment after = allocator.allocateFrom("public");
@@ -45,7 +45,7 @@ class CheckedModeTest {
 
     @Test
     void aSegmentUsedAfterCloseThrows() {
-        BufferAllocator allocator = BufferAllocator.ofChecked(arena.allocate(64));
+        BufferAllocator allocator = BufferAllocator.ofChecked(Arena.ofAuto().allocate(64));
         MemorySegment block = allocator.allocate(8, 8);
         allocator.close();
         assertThatThrownBy(() -> block.get(ValueLayout.JAVA_LONG, 0)).isInstanceOf(IllegalStateException.class);
@@ -165,16 +165,89 @@ class CheckedModeTest {
     }
 
     @Test
-    void aCheckedAllocatorOverASharedBufferHandsOutSegmentsOtherThreadsMayRead() throws Exception {
+    void overABufferItsOwnerMayCloseBlocksKeepTheBuffersScopeAndArePoisoned() {
+        MemorySegment block;
+        try (BufferAllocator allocator = BufferAllocator.ofChecked(arena.allocate(64))) {
+            block = allocator.allocate(8, 8);
+            block.fill((byte) 1);
+            allocator.reset();
+            assertThat(block.scope()).as("re-scoping memory its owner may free would be unsafe").isEqualTo(arena.scope());
+            assertThat(block.get(ValueLayout.JAVA_BYTE, 0)).isEqualTo(CheckedBufferAllocator.POISON);
+        }
+    }
+
+    @Test
+    void aBufferBlockUsedAfterItsFrameClosedThrows() {
+        try (BufferAllocator allocator = BufferAllocator.ofChecked(Arena.ofAuto().allocate(64))) {
+            MemorySegment kept = allocator.allocate(8, 8);
+            MemorySegment inFrame;
+            try (Frame frame = allocator.push()) {
+                inFrame = frame.allocate(8, 8);
+            }
+            assertThatThrownBy(() -> inFrame.set(ValueLayout.JAVA_LONG, 0, 1)).isInstanceOf(IllegalStateException.class);
+            kept.set(ValueLayout.JAVA_LONG, 0, 1);   // older than the frame: still live
+        }
+    }
+
+    @Test
+    void aFallbackBlockWrittenAfterItsFrameClosedThrowsInsteadOfCorruptingTheCHeap() {
+        try (BufferAllocator allocator = BufferAllocator.ofChecked(Arena.ofAuto().allocate(8), MallocAllocator.instance())) {
+            MemorySegment big;
+            try (Frame frame = allocator.push()) {
+                big = frame.allocate(4096, 16);
+            }
+            assertThatThrownBy(() -> big.fill((byte) 0x55)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void freeingOrReallocatingABlockOfAnEarlierGenerationIsRefused() {
+        try (BufferAllocator allocator = BufferAllocator.ofChecked(Arena.ofAuto().allocate(64))) {
+            MemorySegment old = allocator.allocate(16, 8);
+            allocator.reset();
+            allocator.allocate(16, 8);   // the same bytes again
+            assertThatThrownBy(() -> allocator.free(old)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("Not a live block");
+            assertThatThrownBy(() -> allocator.reallocate(old, 32, 8)).isInstanceOf(IllegalArgumentException.class);
+            assertThat(allocator.usedBytes()).as("nothing rewound").isEqualTo(16);
+        }
+    }
+
+    @Test
+    void aBlockFreedOutOfOrderOrMovedIsDeadToo() {
+        try (BufferAllocator allocator = BufferAllocator.ofChecked(Arena.ofAuto().allocate(256))) {
+            MemorySegment first = allocator.allocate(16, 8);
+            MemorySegment second = allocator.allocate(16, 8);
+            allocator.free(first);   // not the most recent: its bytes stay, but the block is dead
+            assertThatThrownBy(() -> first.get(ValueLayout.JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
+            MemorySegment third = allocator.allocate(8, 8);
+            MemorySegment moved = allocator.reallocate(second, 64, 8);   // not the most recent: it moves
+            assertThat(moved.address()).isNotEqualTo(second.address());
+            assertThatThrownBy(() -> second.get(ValueLayout.JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
+            third.set(ValueLayout.JAVA_LONG, 0, 7);
+        }
+    }
+
+    @Test
+    void aCheckedCloseAfterTheBuffersArenaClosedStillFreesEverythingAndEndsTheClaim() {
+        long baseline = MallocAllocator.instance().liveBytes();
+        Arena bufferArena = Arena.ofConfined();
+        MemorySegment buffer = bufferArena.allocate(16);
+        BufferAllocator allocator = BufferAllocator.ofChecked(buffer, MallocAllocator.instance());
+        allocator.allocate(8, 1);
+        allocator.allocate(1000, 8);   // a fallback block
+        bufferArena.close();
+        allocator.close();
+        assertThat(MallocAllocator.instance().liveBytes()).isEqualTo(baseline);
+    }
+
+    @Test
+    void checkedBlocksAreConfinedToTheAllocatorsThread() throws Exception {
         MemorySegment buffer = Arena.ofAuto().allocate(16);
         try (BufferAllocator allocator = BufferAllocator.ofChecked(buffer)) {
             MemorySegment block = allocator.allocate(8, 8);
-            block.set(ValueLayout.JAVA_LONG, 0, 42L);
-            long[] read = new long[1];
-            Thread reader = new Thread(() -> read[0] = block.get(ValueLayout.JAVA_LONG, 0));
-            reader.start();
-            reader.join();
-            assertThat(read[0]).isEqualTo(42L);
+            assertThat(block.isAccessibleBy(Thread.currentThread())).isTrue();
+            assertThat(block.isAccessibleBy(new Thread(() -> {}))).isFalse();
         }
     }
 }

@@ -50,6 +50,8 @@ class ErrorsTableTest {
 
     /** Rows whose bad call leaves an object changed, a bug the table shows; the case is skipped until fixed. */
     private static final Map<String, String> KNOWN_BUGS = Map.of();
+    /** Rows whose bad call changes state on purpose, as their note says: the rest of the case still holds. */
+    private static final java.util.Set<String> CHANGES_STATE_BY_DESIGN = java.util.Set.of("FR-32");
 
     /** A bad call to make on fresh objects of a {@link Fixture}. */
     @FunctionalInterface
@@ -488,7 +490,9 @@ class ErrorsTableTest {
                     Frame frame = f.frame(f.nativeBuffer);
                     return () -> frame.free(f.arena.allocate(8));
                 });
-        frameRows("FR-3", "Frame.close()", (frame, _) -> frame.close());
+        frameRows("FR-3", "Frame.close()", (frame, _) -> frame.close(),
+                "**accepted**: closing an outer frame closes the frames pushed after it too, gives back all they"
+                + " held, then reports the misuse, so that a forgotten frame cannot keep the allocator's memory forever");
         row("FR-40", "Frame.asArena()", "closed frame",
                 f -> {
                     Frame frame = f.frame(f.nativeBuffer);
@@ -511,11 +515,6 @@ class ErrorsTableTest {
                     BufferAllocator allocator = f.track(BufferAllocator.of(f.arena.allocate(64), f.malloc));
                     Frame frame = f.frame(allocator);
                     allocator.close();
-                    return frame::asArena;
-                });
-        row("FR-44", "Frame.asArena()", "frame over a heap buffer",
-                f -> {
-                    Frame frame = f.frame(f.heapBuffer);
                     return frame::asArena;
                 });
 
@@ -654,118 +653,106 @@ class ErrorsTableTest {
                 f -> () -> BufferAllocator.of(f.sharedSegment));
 
         // ---- BufferAllocator: allocate ----
-        row("SB-20", "SharedBufferAllocator.allocate(long, long)", "byteSize -1", f -> () -> f.shared.allocate(-1, 1));
+        row("SB-20", "BufferAllocator.ofShared(...).allocate(long, long)", "byteSize -1", f -> () -> f.shared.allocate(-1, 1));
         for (int i = 0; i < badAlignments.length; i++) {
             long alignment = badAlignmentValues[i];
-            row("SB-2" + (i + 1), "SharedBufferAllocator.allocate(long, long)", "byteAlignment " + badAlignments[i],
+            row("SB-2" + (i + 1), "BufferAllocator.ofShared(...).allocate(long, long)", "byteAlignment " + badAlignments[i],
                     f -> () -> f.shared.allocate(8, alignment));
         }
-        row("SB-25", "SharedBufferAllocator.allocate(long, long)", "byteAlignment 2 over a byte[] (beyond the heap limit)",
+        row("SB-25", "BufferAllocator.ofShared(...).allocate(long, long)", "byteAlignment 2 over a byte[] (beyond the heap limit)",
                 f -> {
                     BufferAllocator overArray = f.trackShared(BufferAllocator.ofShared(MemorySegment.ofArray(new byte[64]), f.malloc));
                     return () -> overArray.allocate(8, 2);
                 });
-        row("SB-26", "SharedBufferAllocator.allocate(long, long)", "byteSize Long.MAX_VALUE (malloc fallback)",
+        row("SB-26", "BufferAllocator.ofShared(...).allocate(long, long)", "byteSize Long.MAX_VALUE (malloc fallback)",
                 f -> () -> f.shared.allocate(Long.MAX_VALUE, 1));
-        row("SB-27", "SharedBufferAllocator.allocate(long, long)",
+        row("SB-27", "BufferAllocator.ofShared(...).allocate(long, long)",
                 "byteSize Long.MAX_VALUE, byteAlignment 2^62 (overflowing size + alignment)",
                 f -> () -> f.shared.allocate(Long.MAX_VALUE, 1L << 62));
-        row("SB-28", "SharedBufferAllocator.allocate(long, long)", "65 bytes from a 64-byte buffer without fallback",
+        row("SB-28", "BufferAllocator.ofShared(...).allocate(long, long)", "65 bytes from a 64-byte buffer without fallback",
                 f -> {
                     BufferAllocator bounded = f.sharedBounded();
                     return () -> bounded.allocate(65, 1);
                 });
-        row("SB-29", "SharedBufferAllocator.allocate(long, long)", "after close()",
+        row("SB-29", "BufferAllocator.ofShared(...).allocate(long, long)", "after close()",
                 f -> {
                     BufferAllocator closed = f.closedShared();
                     return () -> closed.allocate(8, 1);
                 });
 
         // ---- BufferAllocator: reallocate ----
-        row("SB-40", "SharedBufferAllocator.reallocate", "null segment", f -> () -> f.shared.reallocate(null, 8, 1));
-        row("SB-41", "SharedBufferAllocator.reallocate", "newByteSize -1",
+        row("SB-40", "BufferAllocator.ofShared(...).reallocate", "null segment", f -> () -> f.shared.reallocate(null, 8, 1));
+        row("SB-41", "BufferAllocator.ofShared(...).reallocate", "newByteSize -1",
                 f -> {
                     MemorySegment block = f.shared.allocate(8, 8);
                     return () -> f.shared.reallocate(block, -1, 1);
                 });
-        row("SB-42", "SharedBufferAllocator.reallocate", "byteAlignment 3",
+        row("SB-42", "BufferAllocator.ofShared(...).reallocate", "byteAlignment 3",
                 f -> {
                     MemorySegment block = f.shared.allocate(8, 8);
                     return () -> f.shared.reallocate(block, 8, 3);
                 });
-        row("SB-43", "SharedBufferAllocator.reallocate", "foreign segment (another arena's)",
+        row("SB-43", "BufferAllocator.ofShared(...).reallocate", "foreign segment (another arena's)",
                 f -> () -> f.shared.reallocate(f.arena.allocate(8), 16, 1));
-        row("SB-44", "SharedBufferAllocator.reallocate", "stale block (the last block, freed)",
-                f -> {
-                    MemorySegment block = f.shared.allocate(8, 8);
-                    f.shared.free(block);
-                    return () -> f.shared.reallocate(block, 16, 1);
-                });
-        row("SB-45", "SharedBufferAllocator.reallocate", "stale block (from before reset())",
+        row("SB-45", "BufferAllocator.ofShared(...).reallocate", "stale block (from before reset())",
                 f -> {
                     MemorySegment block = f.shared.allocate(8, 8);
                     f.shared.reset();
                     return () -> f.shared.reallocate(block, 16, 1);
                 });
-        row("SB-46", "SharedBufferAllocator.reallocate", "freed fallback block",
+        row("SB-46", "BufferAllocator.ofShared(...).reallocate", "freed fallback block",
                 f -> {
                     MemorySegment block = f.shared.allocate(100);
                     f.shared.free(block);
                     return () -> f.shared.reallocate(block, 16, 1);
                 });
-        row("SB-47", "SharedBufferAllocator.reallocate", "growing past the buffer without fallback",
+        row("SB-47", "BufferAllocator.ofShared(...).reallocate", "growing past the buffer without fallback",
                 f -> {
                     BufferAllocator bounded = f.sharedBounded();
                     bounded.allocate(8);
                     MemorySegment block = bounded.allocate(8);
                     return () -> bounded.reallocate(block, 64, 1);
                 });
-        row("SB-48", "SharedBufferAllocator.reallocate", "after close()",
+        row("SB-48", "BufferAllocator.ofShared(...).reallocate", "after close()",
                 f -> {
                     BufferAllocator closed = f.closedShared();
                     return () -> closed.reallocate(f.arena.allocate(8), 16, 1);
                 });
 
         // ---- BufferAllocator: free, reset, close ----
-        row("SB-60", "SharedBufferAllocator.free", "null", f -> () -> f.shared.free(null));
-        row("SB-61", "SharedBufferAllocator.free", "foreign segment (another arena's)",
+        row("SB-60", "BufferAllocator.ofShared(...).free", "null", f -> () -> f.shared.free(null));
+        row("SB-61", "BufferAllocator.ofShared(...).free", "foreign segment (another arena's)",
                 f -> () -> f.shared.free(f.arena.allocate(8)));
-        row("SB-62", "SharedBufferAllocator.free", "foreign segment (a heap array's)",
+        row("SB-62", "BufferAllocator.ofShared(...).free", "foreign segment (a heap array's)",
                 f -> () -> f.shared.free(MemorySegment.ofArray(new byte[8])));
-        row("SB-63", "SharedBufferAllocator.free", "stale block (the last block, freed twice)",
-                f -> {
-                    MemorySegment block = f.shared.allocate(8, 8);
-                    f.shared.free(block);
-                    return () -> f.shared.free(block);
-                });
-        row("SB-64", "SharedBufferAllocator.free", "double free of a fallback block",
+        row("SB-64", "BufferAllocator.ofShared(...).free", "double free of a fallback block",
                 f -> {
                     MemorySegment block = f.shared.allocate(100);
                     f.shared.free(block);
                     return () -> f.shared.free(block);
                 });
-        row("SB-65", "SharedBufferAllocator.free", "fallback block released by reset()",
+        row("SB-65", "BufferAllocator.ofShared(...).free", "fallback block released by reset()",
                 f -> {
                     MemorySegment block = f.shared.allocate(100);
                     f.shared.reset();
                     return () -> f.shared.free(block);
                 });
-        row("SB-66", "SharedBufferAllocator.free", "slice of a fallback block",
+        row("SB-66", "BufferAllocator.ofShared(...).free", "slice of a fallback block",
                 f -> {
                     MemorySegment block = f.shared.allocate(100);
                     return () -> f.shared.free(block.asSlice(0, 50));
                 });
-        row("SB-67", "SharedBufferAllocator.free", "after close()",
+        row("SB-67", "BufferAllocator.ofShared(...).free", "after close()",
                 f -> {
                     BufferAllocator closed = f.closedShared();
                     return () -> closed.free(f.arena.allocate(8));
                 });
-        row("SB-70", "SharedBufferAllocator.reset()", "after close()",
+        row("SB-70", "BufferAllocator.ofShared(...).reset()", "after close()",
                 f -> {
                     BufferAllocator closed = f.closedShared();
                     return closed::reset;
                 });
-        row("SB-71", "SharedBufferAllocator.close()", "closed twice",
+        row("SB-71", "BufferAllocator.ofShared(...).close()", "closed twice",
                 f -> {
                     BufferAllocator closed = f.closedShared();
                     return closed::close;
@@ -783,6 +770,11 @@ class ErrorsTableTest {
      * the innermost open frame, used on another thread, and used after its allocator's close().
      */
     private static void frameRows(String prefix, String method, FrameCall call) {
+        frameRows(prefix, method, call, null);
+    }
+
+    /** The rows of a frame call; {@code notInnermostNote} marks the "not the innermost open frame" row, if not null. */
+    private static void frameRows(String prefix, String method, FrameCall call, String notInnermostNote) {
         row(prefix + "0", method, "closed frame",
                 f -> {
                     Frame frame = f.frame(f.nativeBuffer);
@@ -797,13 +789,13 @@ class ErrorsTableTest {
                     f.nativeBuffer.reset();
                     return () -> call.call(frame, block);
                 });
-        row(prefix + "2", method, "not the innermost open frame",
-                f -> {
-                    Frame outer = f.frame(f.nativeBuffer);
-                    MemorySegment block = outer.allocate(8);
-                    f.frame(f.nativeBuffer);
-                    return () -> call.call(outer, block);
-                });
+        Case notInnermost = f -> {
+            Frame outer = f.frame(f.nativeBuffer);
+            MemorySegment block = outer.allocate(8);
+            f.frame(f.nativeBuffer);
+            return () -> call.call(outer, block);
+        };
+        row(prefix + "2", method, "not the innermost open frame", notInnermost, notInnermostNote == null ? "" : notInnermostNote);
         row(prefix + "3", method, "on another thread",
                 f -> {
                     Frame frame = f.frame(f.nativeBuffer);
@@ -867,7 +859,9 @@ class ErrorsTableTest {
                         .isNotEqualTo(before);
                 assumeThat(after).as("bug: " + KNOWN_BUGS.get(id)).isEqualTo(before);
             }
-            assertThat(after).as("%s: state after the bad call", id).isEqualTo(before);
+            if (!CHANGES_STATE_BY_DESIGN.contains(id)) {
+                assertThat(after).as("%s: state after the bad call", id).isEqualTo(before);
+            }
             f.checkStillUsable();
         }
     }
@@ -986,7 +980,8 @@ class ErrorsTableTest {
 
         /** A checked allocator over a 64-byte native buffer, with malloc as fallback. */
         BufferAllocator checked() {
-            return track(BufferAllocator.ofChecked(arena.allocate(64, 16), malloc));
+            // A buffer only the garbage collector frees: checked mode gives its blocks scopes of their own.
+            return track(BufferAllocator.ofChecked(Arena.ofAuto().allocate(64, 16), malloc));
         }
 
         /** A new open frame of {@code allocator}, closed with the fixture (innermost first). */

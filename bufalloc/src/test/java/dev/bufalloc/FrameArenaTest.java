@@ -23,7 +23,8 @@ class FrameArenaTest {
     @BeforeEach
     void open() {
         arena = Arena.ofConfined();
-        allocator = BufferAllocator.of(arena.allocate(128), MallocAllocator.instance());
+        // A buffer only the garbage collector frees: the view may see it through its own scope.
+        allocator = BufferAllocator.of(Arena.ofAuto().allocate(128), MallocAllocator.instance());
     }
 
     @AfterEach
@@ -66,15 +67,53 @@ class FrameArenaTest {
     }
 
     @Test
-    void fallbackBlocksOfTheViewAreScopedAndFreedToo() {
+    void whatDoesNotFitTheBufferComesFromTheViewsOwnArenaNativeZeroedAndInScope() {
         MemorySegment big;
         try (Arena frame = allocator.push().asArena()) {
             big = frame.allocate(1000, 8);
+            assertThat(big.isNative()).isTrue();
+            assertThat(big.scope()).isEqualTo(frame.scope());
+            assertThat(big.get(ValueLayout.JAVA_LONG, 992)).isZero();
             big.fill((byte) 1);
-            assertThat(allocator.statistics().liveFallbackBlocks()).isEqualTo(1);
+            assertThat(allocator.statistics().liveFallbackBlocks()).as("not a fallback block").isZero();
         }
-        assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
         assertThatThrownBy(() -> big.get(ValueLayout.JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void overABufferItsOwnerMayCloseTheViewNeverSeesTheBufferThroughItsScope() {
+        try (BufferAllocator closeable = BufferAllocator.of(arena.allocate(128));
+             Arena view = closeable.push().asArena()) {
+            MemorySegment block = view.allocate(16, 8);
+            assertThat(closeable.usedBytes()).as("served by the view's own arena").isZero();
+            assertThat(block.scope()).isEqualTo(view.scope());
+            assertThat(block.asOverlappingSlice(arena.allocate(0)).isEmpty()).isTrue();
+        }
+    }
+
+    @Test
+    void aHeapBufferHasAnArenaViewOfNativeMemory() {
+        try (BufferAllocator heap = BufferAllocator.of(new byte[16]); Arena view = heap.push().asArena()) {
+            MemorySegment block = view.allocate(8, 8);
+            assertThat(block.isNative()).isTrue();
+            assertThat(block.scope()).isEqualTo(view.scope());
+        }
+    }
+
+    @Test
+    void aViewSegmentKeepsAnAutomaticBufferReachableWhileItsScopeLives() throws Exception {
+        MemorySegment block = viewSegmentOfADroppedAllocator();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        block.set(ValueLayout.JAVA_LONG, 0, 42);   // must not touch freed memory: the buffer is still reachable
+        assertThat(block.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(42);
+    }
+
+    private static MemorySegment viewSegmentOfADroppedAllocator() {
+        BufferAllocator dropped = BufferAllocator.of(Arena.ofAuto().allocate(4096), MallocAllocator.instance());
+        return dropped.push().asArena().allocate(8, 8);   // the frame is never closed; only the segment is kept
     }
 
     @Test
@@ -89,14 +128,6 @@ class FrameArenaTest {
         assertThatThrownBy(() -> a.get(ValueLayout.JAVA_LONG, 0)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> b.get(ValueLayout.JAVA_LONG, 0)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(inner::close).isInstanceOf(IllegalStateException.class).hasMessageContaining("reset()");
-    }
-
-    @Test
-    void aHeapBufferHasNoArenaView() {
-        try (BufferAllocator heap = BufferAllocator.of(new byte[16]); Frame frame = heap.push()) {
-            assertThatThrownBy(frame::asArena).isInstanceOf(UnsupportedOperationException.class)
-                    .hasMessageContaining("native buffer");
-        }
     }
 
     @Test

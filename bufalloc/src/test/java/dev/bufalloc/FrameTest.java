@@ -110,15 +110,32 @@ class FrameTest {
     }
 
     @Test
-    void framesCloseInnermostFirst() {
+    void onlyTheInnermostFrameAllocates() {
         Frame outer = allocator.push();
         Frame inner = allocator.push();
-        assertThatThrownBy(outer::close).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("innermost first");
-        assertThatThrownBy(() -> outer.allocate(8, 1)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> outer.allocate(8, 1)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not the innermost open frame");
         inner.close();
+        outer.allocate(8, 1);
         outer.close();
         assertThat(allocator.usedBytes()).isZero();
+    }
+
+    @Test
+    void closingAnOuterFrameClosesTheInnerOnesGivesEverythingBackAndReportsIt() {
+        allocator.allocate(8, 1);
+        Frame outer = allocator.push();
+        outer.allocate(8, 1);
+        Frame inner = allocator.push();
+        inner.allocate(8, 1);
+        assertThatThrownBy(outer::close).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("1 frame(s) pushed after it were open: they were closed with it");
+        assertThat(allocator.usedBytes()).as("back to where the outer frame opened").isEqualTo(8);
+        assertThatThrownBy(inner::close).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThatThrownBy(outer::close).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        try (Frame next = allocator.push()) {
+            assertThat(next.allocate(8, 1).address()).isEqualTo(allocator.allocate(0, 1).address() - 8);
+        }
     }
 
     @Test

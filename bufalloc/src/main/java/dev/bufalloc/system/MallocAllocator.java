@@ -86,7 +86,7 @@ public final class MallocAllocator implements Allocator {
      */
     @Override
     public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
-        Block old = blockOf(segment);
+        Block old = blockOf(Checks.requireSegment(segment));
         Checks.checkSizeAndAlignment(newByteSize, byteAlignment);
         if (!segment.isAccessibleBy(Thread.currentThread())) {
             throw wrongThread(segment);

@@ -94,9 +94,15 @@ class HeapAllocatorTest {
 
         @Test
         void theLargestSizeALongArrayHoldsIsNotRefusedAsTooLarge() {
-            // Past the size check, the JVM itself refuses an array of Integer.MAX_VALUE elements.
-            assertThatThrownBy(() -> heap.allocate((long) Integer.MAX_VALUE * Long.BYTES, 1))
+            // Past the size check, only the heap can refuse 16 GiB (the test JVM's heap is far smaller).
+            assertThatThrownBy(() -> heap.allocate((long) (Integer.MAX_VALUE - 8) * Long.BYTES, 1))
                     .isInstanceOf(OutOfMemoryError.class);
+        }
+
+        @Test
+        void aSizeNoJavaArrayCanHoldIsAnIllegalArgumentNotAnOutOfMemoryError() {
+            assertThatThrownBy(() -> heap.allocate((long) Integer.MAX_VALUE * Long.BYTES, 1))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Too large for a Java array");
         }
     }
 
