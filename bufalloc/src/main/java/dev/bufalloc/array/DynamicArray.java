@@ -329,7 +329,8 @@ public final class DynamicArray implements AutoCloseable {
     }
 
     /**
-     * Adds a copy of {@code element}'s first {@code elementLayout().byteSize()} bytes.
+     * Adds a copy of {@code element}'s first {@code elementLayout().byteSize()} bytes. The element may
+     * be this array's own, such as {@code element(i)}: it is copied from where it is after the array grows.
      *
      * @param element the bytes of one element
      * @throws IndexOutOfBoundsException if {@code element} is smaller than one element
@@ -338,14 +339,16 @@ public final class DynamicArray implements AutoCloseable {
      */
     public void push(MemorySegment element) {
         Objects.checkFromIndexSize(0, elementSize, Checks.requireSegment(element).byteSize());
-        long index = slot(null);   // may grow: read data after it
-        MemorySegment.copy(element, 0, data, index * elementSize, elementSize);
-        size = index + 1;
+        checkOpen();
+        MemorySegment source = growFor(1, element.asSlice(0, elementSize));
+        MemorySegment.copy(source, 0, data, size * elementSize, elementSize);
+        size++;
     }
 
     /**
      * Adds every element of {@code elements}, whose size must be a whole number of elements:
-     * Biscuit's {@code array_push_all}. Grows at most once.
+     * Biscuit's {@code array_push_all}. Grows at most once. The elements may be this array's own, such as
+     * its {@link #data()}: they are copied from where they are after the array grows.
      *
      * @param elements the bytes of the elements, e.g. another array's {@link #data()}, or
      *        {@code MemorySegment.ofArray(new int[] {1, 2, 3})}
@@ -364,11 +367,7 @@ public final class DynamicArray implements AutoCloseable {
         if (count == 0) {
             return;
         }
-        // The elements may be this array's own: find them again after growing, which may move them.
-        long ownOffset = data != null && data.asOverlappingSlice(elements).isPresent()
-                ? elements.address() - data.address() : -1;   // overlapping: the same memory
-        ensureCapacity(addCapacity(size, count));
-        MemorySegment source = ownOffset >= 0 ? data.asSlice(ownOffset, bytes) : elements;
+        MemorySegment source = growFor(count, elements);
         MemorySegment.copy(source, 0, data, size * elementSize, bytes);
         size += count;
     }
@@ -804,6 +803,28 @@ public final class DynamicArray implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("The array is closed");
         }
+    }
+
+    /**
+     * Makes room for {@code count} more elements and returns where to copy them from: {@code source}
+     * itself, unless it lies in this array's memory, which growing may move and free. Then it is the same
+     * bytes where growing put them or, for a source that is only partly the array's, a copy taken before.
+     */
+    private MemorySegment growFor(long count, MemorySegment source) {
+        long needed = addCapacity(size, count);
+        MemorySegment own = needed > capacity && data != null ? data.asOverlappingSlice(source).orElse(null) : null;
+        if (own == null) {
+            ensureCapacity(needed);
+            return source;
+        }
+        if (own.byteSize() < source.byteSize()) {
+            MemorySegment copy = MemorySegment.ofArray(source.toArray(JAVA_BYTE));
+            ensureCapacity(needed);
+            return copy;
+        }
+        long offset = source.address() - data.address();   // the same memory: a heap source has the same array
+        ensureCapacity(needed);
+        return data.asSlice(offset, source.byteSize());
     }
 
     /** Grows by Biscuit's policy so that {@code needed} elements fit. */

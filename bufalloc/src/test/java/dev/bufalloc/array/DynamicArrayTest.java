@@ -504,6 +504,115 @@ class DynamicArrayTest {
         }
     }
 
+    // ---- sources in the array's own memory -----------------------------------------------------
+
+    /**
+     * A push whose source is the array's own memory must copy the element from where it is after
+     * growing: growth may move the array and free (or, in a checked buffer, poison) the old block.
+     */
+    @Nested
+    class SourcesInTheArraysOwnMemory {
+
+        /** struct { long a, b, c, d; } aligned to 32: malloc cannot realloc it in place, so growing always moves it. */
+        private static final MemoryLayout WIDE = MemoryLayout.sequenceLayout(4, JAVA_LONG).withByteAlignment(32);
+
+        private static DynamicArray fullLongs(long capacity, Allocator allocator) {
+            DynamicArray array = DynamicArray.of(JAVA_LONG, capacity, allocator);
+            for (long i = 0; i < capacity; i++) {
+                array.push(0x1111_1111_1111_1111L * (i + 1));
+            }
+            return array;
+        }
+
+        @Test
+        void pushOfItsOwnElementOverMallocCopiesTheElementNotTheFreedBlock() {
+            try (DynamicArray array = DynamicArray.of(WIDE, 4, MallocAllocator.instance())) {
+                for (long i = 0; i < 4; i++) {
+                    array.push(MemorySegment.ofArray(new long[] {i + 1, -(i + 1), Long.MAX_VALUE - i, 7 * i}));
+                }
+                long before = array.data().address();
+                array.push(array.element(0));   // full: grows, and aligned_alloc + free moves it
+                array.push(array.element(3));
+                assertThat(array.data().address()).as("the array moved").isNotEqualTo(before);
+                assertThat(array.element(4).toArray(JAVA_LONG)).containsExactly(1, -1, Long.MAX_VALUE, 0);
+                assertThat(array.element(5).toArray(JAVA_LONG)).containsExactly(4, -4, Long.MAX_VALUE - 3, 21);
+            }
+        }
+
+        @Test
+        void pushOfItsOwnElementOverMallocWhenAnotherBlockFollowsIt() {
+            MallocAllocator malloc = MallocAllocator.instance();
+            try (DynamicArray array = fullLongs(32, malloc)) {
+                MemorySegment blocker = malloc.allocate(64);   // most likely right after the array: realloc must move
+                try {
+                    array.push(array.element(0));
+                    array.push(array.element(31));
+                    assertThat(array.getLong(32)).isEqualTo(0x1111_1111_1111_1111L);
+                    assertThat(array.getLong(33)).isEqualTo(0x1111_1111_1111_1111L * 32);
+                } finally {
+                    malloc.free(blocker);
+                }
+            }
+        }
+
+        @Test
+        void pushOfItsOwnElementInABufferWhereTheArrayIsNotTheNewestBlock() {
+            try (Arena arena = Arena.ofConfined();
+                 BufferAllocator buffer = BufferAllocator.withoutFallback(arena.allocate(1024, 16))) {
+                DynamicArray array = fullLongs(4, buffer);
+                long before = array.data().address();
+                buffer.allocate(8, 8);   // the array is no longer the newest block: growing moves it
+                array.push(array.element(1));
+                assertThat(array.data().address()).as("the array moved").isNotEqualTo(before);
+                assertThat(buffer.statistics().copiedBytes()).isEqualTo(32);
+                assertThat(contents64(array)).containsExactly(
+                        0x1111_1111_1111_1111L, 0x2222_2222_2222_2222L, 0x3333_3333_3333_3333L,
+                        0x4444_4444_4444_4444L, 0x2222_2222_2222_2222L);
+            }
+        }
+
+        @Test
+        void pushOfItsOwnElementInACheckedBufferThatPoisonsTheOldBlock() {
+            try (Arena arena = Arena.ofConfined();
+                 BufferAllocator checked = BufferAllocator.ofChecked(arena.allocate(64, 16), HEAP)) {
+                DynamicArray array = fullLongs(8, checked);   // the whole buffer, its newest block
+                array.push(array.element(2));   // moves to the fallback; the buffer bytes are poisoned
+                assertThat(array.data().isNative()).as("moved to the heap fallback").isFalse();
+                assertThat(array.getLong(8)).isEqualTo(0x3333_3333_3333_3333L);
+            }
+        }
+
+        @Test
+        void pushAllOfASegmentThatIsPartlyTheArraysOwnMemory() {
+            long[] storage = new long[16];
+            MemorySegment whole = MemorySegment.ofArray(storage);
+            try (BufferAllocator checked = BufferAllocator.ofChecked(whole, HEAP)) {
+                checked.allocate(8, 8).set(JAVA_LONG, 0, -5L);   // storage[0]
+                DynamicArray array = fullLongs(8, checked);        // storage[1..8], the newest block
+                array.pushAll(whole.asSlice(0, 9 * 8));            // storage[0..8]: starts before the array
+                assertThat(array.size()).isEqualTo(17);
+                assertThat(array.getLong(8)).isEqualTo(-5L);
+                for (int i = 0; i < 8; i++) {
+                    assertThat(array.getLong(9 + i)).isEqualTo(array.getLong(i));
+                }
+            }
+        }
+
+        @Test
+        void pushAllOfASliceOfItsOwnDataWhenGrowing() {
+            try (DynamicArray array = fullLongs(4, MallocAllocator.instance())) {
+                array.pushAll(array.data().asSlice(8, 16));
+                assertThat(contents64(array)).containsExactly(
+                        0x1111_1111_1111_1111L, 0x2222_2222_2222_2222L, 0x3333_3333_3333_3333L,
+                        0x4444_4444_4444_4444L, 0x2222_2222_2222_2222L, 0x3333_3333_3333_3333L);
+            }
+        }
+    }
+
+    private static long[] contents64(DynamicArray longArray) {
+        return longArray.data().toArray(JAVA_LONG);
+    }
+
     // ---- bulk and removal ---------------------------------------------------------------------
 
     @Nested
