@@ -4,13 +4,8 @@ import dev.bufalloc.Allocator;
 import dev.bufalloc.context.ContextAllocator;
 import dev.bufalloc.internal.Checks;
 
-import java.lang.foreign.AddressLayout;
-import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.PaddingLayout;
-import java.lang.foreign.SequenceLayout;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.NoSuchElementException;
@@ -746,14 +741,7 @@ public final class DynamicArray implements AutoCloseable {
         if (closed) {
             return "DynamicArray[closed]";
         }
-        StringBuilder text = new StringBuilder("[");
-        for (long i = 0; i < size; i++) {
-            if (i > 0) {
-                text.append(", ");
-            }
-            format(text, elementLayout, data, i * elementSize);
-        }
-        return text.append(']').toString();
+        return LayoutFormat.elements(elementLayout, data, size);
     }
 
     // ---- internals ----------------------------------------------------------------------------
@@ -856,45 +844,5 @@ public final class DynamicArray implements AutoCloseable {
         long alignment = elementLayout.byteAlignment();
         data = data == null ? allocator.allocate(bytes, alignment) : allocator.reallocate(data, bytes, alignment);
         capacity = newCapacity;
-    }
-
-    private static void format(StringBuilder text, MemoryLayout layout, MemorySegment memory, long offset) {
-        switch (layout) {
-            case ValueLayout.OfByte l -> text.append(memory.get(l, offset));
-            case ValueLayout.OfShort l -> text.append(memory.get(l.withByteAlignment(1), offset));
-            case ValueLayout.OfChar l -> text.append(memory.get(l.withByteAlignment(1), offset));
-            case ValueLayout.OfInt l -> text.append(memory.get(l.withByteAlignment(1), offset));
-            case ValueLayout.OfLong l -> text.append(memory.get(l.withByteAlignment(1), offset));
-            case ValueLayout.OfFloat l -> text.append(memory.get(l.withByteAlignment(1), offset));
-            case ValueLayout.OfDouble l -> text.append(memory.get(l.withByteAlignment(1), offset));
-            case ValueLayout.OfBoolean l -> text.append(memory.get(l, offset));
-            case AddressLayout l -> text.append("0x").append(Long.toHexString(
-                    memory.get(l.withByteAlignment(1).withoutTargetLayout(), offset).address()));
-            case SequenceLayout l -> {
-                text.append('[');
-                for (long i = 0; i < l.elementCount(); i++) {
-                    text.append(i > 0 ? ", " : "");
-                    format(text, l.elementLayout(), memory, offset + i * l.elementLayout().byteSize());
-                }
-                text.append(']');
-            }
-            case GroupLayout l -> {
-                text.append('{');
-                long at = offset;
-                String separator = "";
-                for (MemoryLayout member : l.memberLayouts()) {
-                    if (!(member instanceof PaddingLayout)) {
-                        text.append(separator).append(member.name().orElse("?")).append(" = ");
-                        format(text, member, memory, at);
-                        separator = ", ";
-                    }
-                    if (l instanceof StructLayout) {
-                        at += member.byteSize();
-                    }
-                }
-                text.append('}');
-            }
-            case PaddingLayout _ -> text.append('_');
-        }
     }
 }
