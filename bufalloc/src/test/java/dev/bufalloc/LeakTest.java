@@ -1,6 +1,8 @@
 package dev.bufalloc;
 
 import dev.bufalloc.array.DynamicArray;
+import dev.bufalloc.array.IntArray;
+import dev.bufalloc.array.LongArray;
 import dev.bufalloc.context.ContextAllocator;
 import dev.bufalloc.system.MallocAllocator;
 import dev.bufalloc.testing.CountingAllocator;
@@ -184,7 +186,7 @@ class LeakTest {
 
         @Test
         void onCloseAfterGrowingManyTimes() {
-            DynamicArray longs = DynamicArray.of(ValueLayout.JAVA_LONG, 0, fallback);
+            LongArray longs = LongArray.of(0, fallback);
             for (long i = 0; i < 10_000; i++) {
                 longs.push(i);
             }
@@ -200,7 +202,7 @@ class LeakTest {
         void onCloseWhenItGrewFromABufferIntoTheFallback() {
             try (Arena arena = Arena.ofConfined();
                  BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback)) {
-                DynamicArray ints = DynamicArray.of(ValueLayout.JAVA_INT, 4, allocator);
+                IntArray ints = IntArray.of(4, allocator);
                 for (int i = 0; i < 100; i++) {
                     ints.push(i);
                 }

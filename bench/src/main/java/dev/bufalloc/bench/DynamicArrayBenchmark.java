@@ -2,7 +2,7 @@ package dev.bufalloc.bench;
 
 import dev.bufalloc.BufferAllocator;
 import dev.bufalloc.BufferStatistics;
-import dev.bufalloc.array.DynamicArray;
+import dev.bufalloc.array.IntArray;
 import dev.bufalloc.system.MallocAllocator;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -10,12 +10,10 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 /**
- * Scenario (e): pushing {@value #COUNT} ints into an empty growable array: a {@link DynamicArray}
+ * Scenario (e): pushing {@value #COUNT} ints into an empty growable array: an {@link IntArray}
  * in a buffer large enough for every growth step (each growth is then in place), fastutil's
- * {@link IntArrayList}, and the same {@code DynamicArray} over the malloc allocator (realloc).
+ * {@link IntArrayList}, and the same {@code IntArray} over the malloc allocator (realloc).
  */
 @State(Scope.Thread)
 @Scenario(letter = "e", title = "Push 1,000,000 ints into a growable array",
@@ -45,11 +43,11 @@ public class DynamicArrayBenchmark extends NativeMemoryBenchmark {
     public int bufalloc(GrowthCounters counters) {
         BufferStatistics before = buffer.statistics();
         int last;
-        try (DynamicArray array = DynamicArray.of(JAVA_INT, 0, buffer)) {
+        try (IntArray array = IntArray.of(0, buffer)) {
             for (int i = 0; i < COUNT; i++) {
                 array.push(i);
             }
-            last = array.getInt(COUNT - 1);
+            last = array.get(COUNT - 1);
         }
         buffer.reset();
         BufferStatistics after = buffer.statistics();
@@ -71,11 +69,11 @@ public class DynamicArrayBenchmark extends NativeMemoryBenchmark {
     /** @return the last element */
     @Benchmark
     public int malloc() {
-        try (DynamicArray array = DynamicArray.of(JAVA_INT, 0, MallocAllocator.instance())) {
+        try (IntArray array = IntArray.of(0, MallocAllocator.instance())) {
             for (int i = 0; i < COUNT; i++) {
                 array.push(i);
             }
-            return array.getInt(COUNT - 1);
+            return array.get(COUNT - 1);
         }
     }
 }

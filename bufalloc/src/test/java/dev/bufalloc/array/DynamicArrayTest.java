@@ -20,20 +20,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Random;
-import java.util.function.BiConsumer;
-import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_CHAR;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -86,8 +79,8 @@ class DynamicArrayTest {
         }
     }
 
-    private static DynamicArray ints(int... values) {
-        DynamicArray array = DynamicArray.of(JAVA_INT, 0, HEAP);
+    private static IntArray ints(int... values) {
+        IntArray array = IntArray.of(0, HEAP);
         array.pushAll(MemorySegment.ofArray(values));
         return array;
     }
@@ -100,131 +93,6 @@ class DynamicArrayTest {
         MemorySegment slot = points.pushSlot();
         slot.set(JAVA_INT, 0, x);
         slot.set(JAVA_INT, 4, y);
-    }
-
-    // ---- primitive layouts, one row each ------------------------------------------------------
-
-    interface Setter {
-        void set(DynamicArray array, long index, Object value);
-    }
-
-    /** How to push, get and set one primitive layout through the typed methods, and how it prints. */
-    record Typed(ValueLayout layout, Object first, Object second, String printed,
-                 BiConsumer<DynamicArray, Object> push, BiFunction<DynamicArray, Long, Object> get, Setter set) {
-        @Override
-        public String toString() {
-            return layout.toString();
-        }
-    }
-
-    static Stream<Typed> typedLayouts() {
-        return Stream.of(
-                new Typed(JAVA_BYTE, (byte) -1, (byte) 120, "[-1, 120]",
-                        (a, v) -> a.push((byte) v), DynamicArray::getByte, (a, i, v) -> a.set(i, (byte) v)),
-                new Typed(JAVA_SHORT, (short) -300, (short) 30000, "[-300, 30000]",
-                        (a, v) -> a.push((short) v), DynamicArray::getShort, (a, i, v) -> a.set(i, (short) v)),
-                new Typed(JAVA_CHAR, 'a', 'Z', "[a, Z]",
-                        (a, v) -> a.push((char) v), DynamicArray::getChar, (a, i, v) -> a.set(i, (char) v)),
-                new Typed(JAVA_INT, -7, Integer.MAX_VALUE, "[-7, 2147483647]",
-                        (a, v) -> a.push((int) v), DynamicArray::getInt, (a, i, v) -> a.set(i, (int) v)),
-                new Typed(JAVA_LONG, Long.MIN_VALUE, 42L, "[-9223372036854775808, 42]",
-                        (a, v) -> a.push((long) v), DynamicArray::getLong, (a, i, v) -> a.set(i, (long) v)),
-                new Typed(JAVA_FLOAT, 1.5f, -0.25f, "[1.5, -0.25]",
-                        (a, v) -> a.push((float) v), DynamicArray::getFloat, (a, i, v) -> a.set(i, (float) v)),
-                new Typed(JAVA_DOUBLE, Math.PI, 1e300, "[3.141592653589793, 1.0E300]",
-                        (a, v) -> a.push((double) v), DynamicArray::getDouble, (a, i, v) -> a.set(i, (double) v)),
-                new Typed(JAVA_BOOLEAN, true, false, "[true, false]",
-                        (a, v) -> a.push((boolean) v), DynamicArray::getBoolean, (a, i, v) -> a.set(i, (boolean) v)),
-                new Typed(ADDRESS, 0x1234L, 0xCAFE0L, "[0x1234, 0xcafe0]",
-                        (a, v) -> a.pushAddress(MemorySegment.ofAddress((long) v)),
-                        (a, i) -> a.getAddress(i).address(),
-                        (a, i, v) -> a.setAddress(i, MemorySegment.ofAddress((long) v))));
-    }
-
-    @Nested
-    class PrimitiveLayouts {
-
-        @ParameterizedTest(name = "{0}")
-        @MethodSource("dev.bufalloc.array.DynamicArrayTest#typedLayouts")
-        void pushGetAndSetRoundTrip(Typed typed) {
-            try (DynamicArray array = DynamicArray.of(typed.layout(), 0, MallocAllocator.instance())) {
-                typed.push().accept(array, typed.first());
-                typed.push().accept(array, typed.second());
-                assertThat(array.size()).isEqualTo(2);
-                assertThat(array.data().byteSize()).isEqualTo(2 * typed.layout().byteSize());
-                assertThat(typed.get().apply(array, 0L)).isEqualTo(typed.first());
-                assertThat(typed.get().apply(array, 1L)).isEqualTo(typed.second());
-                assertThat(array).hasToString(typed.printed());
-
-                typed.set().set(array, 0, typed.second());
-                assertThat(typed.get().apply(array, 0L)).isEqualTo(typed.second());
-            }
-        }
-
-        @ParameterizedTest(name = "{0}")
-        @MethodSource("dev.bufalloc.array.DynamicArrayTest#typedLayouts")
-        void typedMethodsOnAnArrayOfAnotherLayoutThrowIllegalArgumentException(Typed typed) {
-            ValueLayout other = typed.layout().carrier() == int.class ? JAVA_FLOAT : JAVA_INT;
-            DynamicArray array = DynamicArray.of(other, 0, HEAP);
-            array.resize(1);
-            assertThatThrownBy(() -> typed.push().accept(array, typed.first()))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("element(index)");
-            assertThatThrownBy(() -> typed.get().apply(array, 0L)).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> typed.set().set(array, 0, typed.first())).isInstanceOf(IllegalArgumentException.class);
-            assertThat(array.size()).as("a refused push adds nothing").isEqualTo(1);
-        }
-
-        @ParameterizedTest(name = "{0}")
-        @MethodSource("dev.bufalloc.array.DynamicArrayTest#typedLayouts")
-        void aNonNativeByteOrderRefusesTypedMethodsButElementWorks(Typed typed) {
-            ValueLayout swapped = typed.layout().withOrder(NON_NATIVE);
-            DynamicArray array = DynamicArray.of(swapped, 0, HEAP);
-            assertThatThrownBy(() -> typed.push().accept(array, typed.first())).isInstanceOf(IllegalArgumentException.class);
-            MemorySegment slot = array.pushSlot();
-            assertThat(slot.byteSize()).isEqualTo(swapped.byteSize());
-            assertThat(array.element(0).address()).isEqualTo(slot.address());
-            assertThatThrownBy(() -> typed.get().apply(array, 0L)).isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> typed.set().set(array, 0, typed.first())).isInstanceOf(IllegalArgumentException.class);
-        }
-
-        @ParameterizedTest(name = "{0}")
-        @MethodSource("dev.bufalloc.array.DynamicArrayTest#typedLayouts")
-        void getAndSetOutsideTheSizeThrowIndexOutOfBoundsException(Typed typed) {
-            DynamicArray array = DynamicArray.of(typed.layout(), 8, HEAP);
-            typed.push().accept(array, typed.first());
-            for (long index : new long[] {-1, 1, 7, Long.MAX_VALUE}) {
-                assertThatThrownBy(() -> typed.get().apply(array, index)).isInstanceOf(IndexOutOfBoundsException.class);
-                assertThatThrownBy(() -> typed.set().set(array, index, typed.first()))
-                        .isInstanceOf(IndexOutOfBoundsException.class);
-            }
-        }
-
-        @Test
-        void aBigEndianIntIsReadThroughElement() {
-            ValueLayout.OfInt bigEndian = JAVA_INT.withOrder(ByteOrder.BIG_ENDIAN);
-            DynamicArray array = DynamicArray.of(bigEndian, 0, HEAP);
-            array.pushSlot().set(bigEndian, 0, 0x01020304);
-            assertThat(array.element(0).get(JAVA_BYTE, 0)).isEqualTo((byte) 1);
-            assertThat(array.element(0).get(bigEndian, 0)).isEqualTo(0x01020304);
-            assertThat(array).hasToString("[16909060]");
-        }
-
-        @Test
-        void pushAddressOfAHeapSegmentThrowsIllegalArgumentExceptionAndAddsNothing() {
-            DynamicArray array = DynamicArray.of(ADDRESS, 0, HEAP);
-            assertThatThrownBy(() -> array.pushAddress(MemorySegment.ofArray(new byte[4])))
-                    .isInstanceOf(IllegalArgumentException.class);
-            assertThat(array.size()).isZero();
-        }
-
-        @Test
-        void setAddressOfAHeapSegmentThrowsIllegalArgumentException() {
-            DynamicArray array = DynamicArray.of(ADDRESS, 0, HEAP);
-            array.pushAddress(MemorySegment.ofAddress(8));
-            assertThatThrownBy(() -> array.setAddress(0, MemorySegment.ofArray(new byte[4])))
-                    .isInstanceOf(IllegalArgumentException.class);
-            assertThat(array.getAddress(0).address()).isEqualTo(8);
-        }
     }
 
     // ---- creation -----------------------------------------------------------------------------
@@ -305,7 +173,7 @@ class DynamicArrayTest {
 
         @Test
         void anEmptyArrayFirstGrowsTo32Elements() {
-            DynamicArray array = DynamicArray.of(JAVA_INT, 0, HEAP);
+            IntArray array = IntArray.of(0, HEAP);
             array.push(1);
             assertThat(array.capacity()).isEqualTo(32);
         }
@@ -320,7 +188,7 @@ class DynamicArrayTest {
 
         @Test
         void laterGrowthDoublesWhatIsNeeded() {
-            DynamicArray array = DynamicArray.of(JAVA_INT, 0, HEAP);
+            IntArray array = IntArray.of(0, HEAP);
             for (int i = 0; i < 33; i++) {
                 array.push(i);
             }
@@ -331,7 +199,7 @@ class DynamicArrayTest {
 
         @Test
         void anInitialCapacityIsExactThenDoubles() {
-            DynamicArray array = DynamicArray.of(JAVA_INT, 5, HEAP);
+            IntArray array = IntArray.of(5, HEAP);
             assertThat(array.capacity()).isEqualTo(5);
             assertThat(array.size()).isZero();
             for (int i = 0; i < 6; i++) {
@@ -342,7 +210,7 @@ class DynamicArrayTest {
 
         @Test
         void reserveGrowsToExactlyWhatIsAskedAndNeverShrinks() {
-            DynamicArray array = ints(1, 2, 3);
+            IntArray array = ints(1, 2, 3);
             array.reserve(50);
             assertThat(array.capacity()).isEqualTo(50);
             array.reserve(10);
@@ -365,7 +233,7 @@ class DynamicArrayTest {
 
         @Test
         void resizeWhoseCapacityOverflowsThrowsIllegalArgumentException() {
-            DynamicArray array = ints(1, 2, 3);
+            IntArray array = ints(1, 2, 3);
             assertThatThrownBy(() -> array.resize(Long.MAX_VALUE)).isInstanceOf(IllegalArgumentException.class);
             assertThat(contents(array)).containsExactly(1, 2, 3);
         }
@@ -374,7 +242,7 @@ class DynamicArrayTest {
         void aFailedGrowthLeavesTheArrayUnchanged() {
             try (Arena arena = Arena.ofConfined();
                  BufferAllocator small = BufferAllocator.withoutFallback(arena.allocate(32 * 4, 4))) {
-                DynamicArray array = DynamicArray.of(JAVA_INT, 0, small);
+                IntArray array = IntArray.of(0, small);
                 for (int i = 0; i < 32; i++) {
                     array.push(i);
                 }
@@ -383,7 +251,7 @@ class DynamicArrayTest {
                 assertThatThrownBy(() -> array.reserve(100)).isInstanceOf(IndexOutOfBoundsException.class);
                 assertThat(array.size()).isEqualTo(32);
                 assertThat(array.capacity()).isEqualTo(32);
-                assertThat(array.getInt(31)).isEqualTo(31);
+                assertThat(array.get(31)).isEqualTo(31);
             }
         }
     }
@@ -397,7 +265,7 @@ class DynamicArrayTest {
         void theMostRecentBlockGrowsInPlaceCopyingNothing() {
             try (Arena arena = Arena.ofConfined();
                  BufferAllocator buffer = BufferAllocator.withoutFallback(arena.allocate(1 << 20, 16))) {
-                DynamicArray array = DynamicArray.of(JAVA_INT, 0, buffer);
+                IntArray array = IntArray.of(0, buffer);
                 array.push(0);
                 assertThat(array.capacity()).isEqualTo(32);
                 long address = array.data().address();
@@ -409,7 +277,7 @@ class DynamicArrayTest {
                 assertThat(buffer.statistics().copiedBytes()).isZero();
                 assertThat(buffer.statistics().inPlaceReallocations()).isPositive();
                 for (int i = 0; i < 5_000; i++) {
-                    assertThat(array.getInt(i)).isEqualTo(i);
+                    assertThat(array.get(i)).isEqualTo(i);
                 }
             }
         }
@@ -419,7 +287,7 @@ class DynamicArrayTest {
             CountingAllocator fallback = new CountingAllocator();
             MemorySegment storage = MemorySegment.ofArray(new long[32]);   // 256 bytes
             try (BufferAllocator buffer = BufferAllocator.of(storage, fallback)) {
-                DynamicArray array = DynamicArray.of(JAVA_INT, 0, buffer);
+                IntArray array = IntArray.of(0, buffer);
                 for (int i = 0; i < 1_000; i++) {
                     array.push(i);
                 }
@@ -427,11 +295,47 @@ class DynamicArrayTest {
                 assertThat(buffer.statistics().fallbackCount()).isPositive();
                 assertThat(fallback.liveBlocks).isEqualTo(1);
                 for (int i = 0; i < 1_000; i++) {
-                    assertThat(array.getInt(i)).isEqualTo(i);
+                    assertThat(array.get(i)).isEqualTo(i);
                 }
                 array.close();
                 assertThat(fallback.liveBlocks).as("the array's close freed its fallback block").isZero();
             }
+        }
+    }
+
+    // ---- layouts without a typed array --------------------------------------------------------
+
+    @Nested
+    class OtherValueLayouts {
+
+        @Test
+        void aBigEndianIntIsReadThroughElement() {
+            ValueLayout.OfInt bigEndian = JAVA_INT.withOrder(ByteOrder.BIG_ENDIAN);
+            DynamicArray array = DynamicArray.of(bigEndian, 0, HEAP);
+            array.pushSlot().set(bigEndian, 0, 0x01020304);
+            assertThat(array.element(0).get(JAVA_BYTE, 0)).isEqualTo((byte) 1);
+            assertThat(array.element(0).get(bigEndian, 0)).isEqualTo(0x01020304);
+            assertThat(array).hasToString("[16909060]");
+        }
+
+        @ParameterizedTest(name = "{0}")
+        @MethodSource("dev.bufalloc.array.TypedArraysTest#primitiveLayouts")
+        void aNonNativeByteOrderWorksThroughElement(ValueLayout layout) {
+            ValueLayout swapped = layout.withOrder(NON_NATIVE);
+            DynamicArray array = DynamicArray.of(swapped, 0, HEAP);
+            MemorySegment slot = array.pushSlot();
+            assertThat(slot.byteSize()).isEqualTo(swapped.byteSize());
+            assertThat(array.element(0).address()).isEqualTo(slot.address());
+            assertThat(array).as("not a typed array: those are native-order").isExactlyInstanceOf(DynamicArray.class);
+        }
+
+        @Test
+        void anArrayOfIntsMadeFromTheLayoutIsAPlainDynamicArray() {
+            DynamicArray array = DynamicArray.of(JAVA_INT, 0, HEAP);
+            array.push(MemorySegment.ofArray(new int[] {42}));
+            assertThat(array).isExactlyInstanceOf(DynamicArray.class);
+            assertThat(array.element(0).get(JAVA_INT, 0)).isEqualTo(42);
+            assertThat(array).hasToString("[42]");
         }
     }
 
@@ -457,6 +361,27 @@ class DynamicArrayTest {
             DynamicArray points = DynamicArray.of(POINT, 0, HEAP);
             points.push(MemorySegment.ofArray(new int[] {5, 6, 99}));
             assertThat(points).hasToString("[{x = 5, y = 6}]");
+        }
+
+        @Test
+        void setReplacesOneElementWithACopyOfASegment() {
+            DynamicArray points = DynamicArray.of(POINT, 0, HEAP);
+            pushPoint(points, 1, 2);
+            pushPoint(points, 3, 4);
+            points.set(0, MemorySegment.ofArray(new int[] {5, 6, 99}));
+            assertThat(points).hasToString("[{x = 5, y = 6}, {x = 3, y = 4}]");
+        }
+
+        @Test
+        void setOfASegmentSmallerThanAnElementOrOutsideTheSizeThrowsIndexOutOfBoundsException() {
+            DynamicArray points = DynamicArray.of(POINT, 4, HEAP);
+            pushPoint(points, 1, 2);
+            assertThatThrownBy(() -> points.set(0, MemorySegment.ofArray(new int[] {7})))
+                    .isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> points.set(1, MemorySegment.ofArray(new int[] {7, 8})))
+                    .isInstanceOf(IndexOutOfBoundsException.class).hasMessage("Index 1 out of bounds for length 1");
+            assertThatThrownBy(() -> points.set(0, null)).isInstanceOf(NullPointerException.class);
+            assertThat(points).hasToString("[{x = 1, y = 2}]");
         }
 
         @Test
@@ -504,6 +429,126 @@ class DynamicArrayTest {
         }
     }
 
+    // ---- sources in the array's own memory -----------------------------------------------------
+
+    /**
+     * A push whose source is the array's own memory must copy the element from where it is after
+     * growing: growth may move the array and free (or, in a checked buffer, poison) the old block.
+     */
+    @Nested
+    class SourcesInTheArraysOwnMemory {
+
+        /** struct { long a, b, c, d; } aligned to 32: malloc cannot realloc it in place, so growing always moves it. */
+        private static final MemoryLayout WIDE = MemoryLayout.sequenceLayout(4, JAVA_LONG).withByteAlignment(32);
+
+        private static LongArray fullLongs(long capacity, Allocator allocator) {
+            LongArray array = LongArray.of(capacity, allocator);
+            for (long i = 0; i < capacity; i++) {
+                array.push(0x1111_1111_1111_1111L * (i + 1));
+            }
+            return array;
+        }
+
+        @Test
+        void pushOfItsOwnElementOverMallocCopiesTheElementNotTheFreedBlock() {
+            try (DynamicArray array = DynamicArray.of(WIDE, 4, MallocAllocator.instance())) {
+                for (long i = 0; i < 4; i++) {
+                    array.push(MemorySegment.ofArray(new long[] {i + 1, -(i + 1), Long.MAX_VALUE - i, 7 * i}));
+                }
+                long before = array.data().address();
+                array.push(array.element(0));   // full: grows, and aligned_alloc + free moves it
+                array.push(array.element(3));
+                assertThat(array.data().address()).as("the array moved").isNotEqualTo(before);
+                assertThat(array.element(4).toArray(JAVA_LONG)).containsExactly(1, -1, Long.MAX_VALUE, 0);
+                assertThat(array.element(5).toArray(JAVA_LONG)).containsExactly(4, -4, Long.MAX_VALUE - 3, 21);
+            }
+        }
+
+        @Test
+        void pushOfItsOwnElementOverMallocWhenAnotherBlockFollowsIt() {
+            MallocAllocator malloc = MallocAllocator.instance();
+            try (LongArray array = fullLongs(32, malloc)) {
+                MemorySegment blocker = malloc.allocate(64);   // most likely right after the array: realloc must move
+                try {
+                    array.push(array.element(0));
+                    array.push(array.element(31));
+                    assertThat(array.get(32)).isEqualTo(0x1111_1111_1111_1111L);
+                    assertThat(array.get(33)).isEqualTo(0x1111_1111_1111_1111L * 32);
+                } finally {
+                    malloc.free(blocker);
+                }
+            }
+        }
+
+        @Test
+        void pushOfItsOwnElementInABufferWhereTheArrayIsNotTheNewestBlock() {
+            try (Arena arena = Arena.ofConfined();
+                 BufferAllocator buffer = BufferAllocator.withoutFallback(arena.allocate(1024, 16))) {
+                LongArray array = fullLongs(4, buffer);
+                long before = array.data().address();
+                buffer.allocate(8, 8);   // the array is no longer the newest block: growing moves it
+                array.push(array.element(1));
+                assertThat(array.data().address()).as("the array moved").isNotEqualTo(before);
+                assertThat(buffer.statistics().copiedBytes()).isEqualTo(32);
+                assertThat(contents64(array)).containsExactly(
+                        0x1111_1111_1111_1111L, 0x2222_2222_2222_2222L, 0x3333_3333_3333_3333L,
+                        0x4444_4444_4444_4444L, 0x2222_2222_2222_2222L);
+            }
+        }
+
+        @Test
+        void pushOfItsOwnElementInACheckedBufferThatPoisonsTheOldBlock() {
+            try (Arena arena = Arena.ofConfined();
+                 BufferAllocator checked = BufferAllocator.ofChecked(arena.allocate(64, 16), HEAP)) {
+                LongArray array = fullLongs(8, checked);   // the whole buffer, its newest block
+                array.push(array.element(2));   // moves to the fallback; the buffer bytes are poisoned
+                assertThat(array.data().isNative()).as("moved to the heap fallback").isFalse();
+                assertThat(array.get(8)).isEqualTo(0x3333_3333_3333_3333L);
+            }
+        }
+
+        @Test
+        void pushAllOfASegmentThatIsPartlyTheArraysOwnMemory() {
+            long[] storage = new long[16];
+            MemorySegment whole = MemorySegment.ofArray(storage);
+            try (BufferAllocator checked = BufferAllocator.ofChecked(whole, HEAP)) {
+                checked.allocate(8, 8).set(JAVA_LONG, 0, -5L);   // storage[0]
+                LongArray array = fullLongs(8, checked);        // storage[1..8], the newest block
+                array.pushAll(whole.asSlice(0, 9 * 8));            // storage[0..8]: starts before the array
+                assertThat(array.size()).isEqualTo(17);
+                assertThat(array.get(8)).isEqualTo(-5L);
+                for (int i = 0; i < 8; i++) {
+                    assertThat(array.get(9 + i)).isEqualTo(array.get(i));
+                }
+            }
+        }
+
+        @Test
+        void setFromItsOwnElementsCopiesThemEvenWhenTheyOverlapTheTarget() {
+            LongArray array = fullLongs(4, HEAP);
+            array.set(0, array.element(3));
+            array.set(2, array.element(2));   // itself
+            long straddling = array.data().get(JAVA_LONG.withByteAlignment(1), 4);   // half of [0], half of [1]
+            array.set(1, array.data().asSlice(4, 8));
+            assertThat(contents64(array)).containsExactly(
+                    0x4444_4444_4444_4444L, straddling, 0x3333_3333_3333_3333L, 0x4444_4444_4444_4444L);
+        }
+
+        @Test
+        void pushAllOfASliceOfItsOwnDataWhenGrowing() {
+            try (LongArray array = fullLongs(4, MallocAllocator.instance())) {
+                array.pushAll(array.data().asSlice(8, 16));
+                assertThat(contents64(array)).containsExactly(
+                        0x1111_1111_1111_1111L, 0x2222_2222_2222_2222L, 0x3333_3333_3333_3333L,
+                        0x4444_4444_4444_4444L, 0x2222_2222_2222_2222L, 0x3333_3333_3333_3333L);
+            }
+        }
+    }
+
+    private static long[] contents64(DynamicArray longArray) {
+        return longArray.data().toArray(JAVA_LONG);
+    }
+
     // ---- bulk and removal ---------------------------------------------------------------------
 
     @Nested
@@ -511,7 +556,7 @@ class DynamicArrayTest {
 
         @Test
         void appendsTheElementsOfAJavaArray() {
-            DynamicArray array = ints(1, 2);
+            IntArray array = ints(1, 2);
             array.pushAll(MemorySegment.ofArray(new int[] {3, 4, 5}));
             assertThat(contents(array)).containsExactly(1, 2, 3, 4, 5);
             assertThat(array).hasToString("[1, 2, 3, 4, 5]");
@@ -519,22 +564,22 @@ class DynamicArrayTest {
 
         @Test
         void appendsItsOwnDataEvenWhenGrowingMovesIt() {
-            try (DynamicArray array = DynamicArray.of(JAVA_INT, 0, MallocAllocator.instance())) {
+            try (IntArray array = IntArray.of(0, MallocAllocator.instance())) {
                 for (int i = 0; i < 32; i++) {
                     array.push(i);
                 }
                 array.pushAll(array.data());   // must grow: the source moves with the array
                 assertThat(array.size()).isEqualTo(64);
                 for (int i = 0; i < 64; i++) {
-                    assertThat(array.getInt(i)).isEqualTo(i % 32);
+                    assertThat(array.get(i)).isEqualTo(i % 32);
                 }
             }
         }
 
         @Test
         void appendsAnotherArraysData() {
-            DynamicArray source = ints(7, 8, 9);
-            try (DynamicArray target = DynamicArray.of(JAVA_INT, 0, MallocAllocator.instance())) {
+            IntArray source = ints(7, 8, 9);
+            try (IntArray target = IntArray.of(0, MallocAllocator.instance())) {
                 target.push(6);
                 target.pushAll(source.data());
                 assertThat(contents(target)).containsExactly(6, 7, 8, 9);
@@ -543,7 +588,7 @@ class DynamicArrayTest {
 
         @Test
         void anEmptySegmentAddsNothingEvenToAnArrayWithNoMemory() {
-            DynamicArray array = DynamicArray.of(JAVA_INT, 0, HEAP);
+            IntArray array = IntArray.of(0, HEAP);
             array.pushAll(MemorySegment.ofArray(new int[0]));
             array.pushAll(DynamicArray.of(JAVA_INT, 0, HEAP).data());
             assertThat(array.size()).isZero();
@@ -551,14 +596,14 @@ class DynamicArrayTest {
 
         @Test
         void anEmptySegmentAddsNothingToAnArrayWithMemory() {
-            DynamicArray array = ints(1);
+            IntArray array = ints(1);
             array.pushAll(MemorySegment.ofArray(new int[0]));
             assertThat(contents(array)).containsExactly(1);
         }
 
         @Test
         void aSizeThatIsNotWholeElementsThrowsIllegalArgumentException() {
-            DynamicArray array = ints(1);
+            IntArray array = ints(1);
             assertThatThrownBy(() -> array.pushAll(MemorySegment.ofArray(new byte[6])))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("whole number");
             assertThat(array.size()).isEqualTo(1);
@@ -570,7 +615,7 @@ class DynamicArrayTest {
 
         @Test
         void anArrayWithAnElementIsNotEmpty() {
-            DynamicArray array = ints(1);
+            IntArray array = ints(1);
             assertThat(array.isEmpty()).isFalse();
             array.pop();
             assertThat(array.isEmpty()).isTrue();
@@ -578,29 +623,29 @@ class DynamicArrayTest {
 
         @Test
         void theIndexOfSizeIsOutOfBoundsThoughTheCapacityHasRoom() {
-            DynamicArray array = DynamicArray.of(JAVA_INT, 4, HEAP);
+            IntArray array = IntArray.of(4, HEAP);
             array.push(1);
-            assertThatThrownBy(() -> array.getInt(1)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> array.get(1)).isInstanceOf(IndexOutOfBoundsException.class);
             assertThatThrownBy(() -> array.set(1, 5)).isInstanceOf(IndexOutOfBoundsException.class);
-            assertThat(array.getInt(0)).isEqualTo(1);
+            assertThat(array.get(0)).isEqualTo(1);
         }
 
         @Test
         void popRemovesTheLastElement() {
-            DynamicArray array = ints(1, 2, 3);
+            IntArray array = ints(1, 2, 3);
             array.pop();
             assertThat(array).hasToString("[1, 2]");
         }
 
         @Test
         void popOnAnEmptyArrayThrowsNoSuchElementException() {
-            DynamicArray array = DynamicArray.of(JAVA_INT, 0, HEAP);
+            IntArray array = IntArray.of(0, HEAP);
             assertThatThrownBy(array::pop).isInstanceOf(NoSuchElementException.class);
         }
 
         @Test
         void eraseMovesTheLastElementIntoTheHole() {
-            DynamicArray array = ints(10, 20, 30, 40);
+            IntArray array = ints(10, 20, 30, 40);
             array.erase(1);
             assertThat(contents(array)).containsExactly(10, 40, 30);
             array.erase(2);
@@ -609,7 +654,7 @@ class DynamicArrayTest {
 
         @Test
         void eraseOutsideTheSizeThrowsIndexOutOfBoundsException() {
-            DynamicArray array = ints(10, 20);
+            IntArray array = ints(10, 20);
             assertThatThrownBy(() -> array.erase(2)).isInstanceOf(IndexOutOfBoundsException.class);
             assertThatThrownBy(() -> array.erase(-1)).isInstanceOf(IndexOutOfBoundsException.class);
             assertThat(contents(array)).containsExactly(10, 20);
@@ -617,7 +662,7 @@ class DynamicArrayTest {
 
         @Test
         void clearKeepsTheCapacity() {
-            DynamicArray array = ints(1, 2, 3);
+            IntArray array = ints(1, 2, 3);
             long capacity = array.capacity();
             array.clear();
             assertThat(array.isEmpty()).isTrue();
@@ -631,7 +676,7 @@ class DynamicArrayTest {
 
         @Test
         void newElementsAreZeroEvenWhereOldDataWas() {
-            DynamicArray array = ints(7, 7, 7, 7);
+            IntArray array = ints(7, 7, 7, 7);
             array.clear();
             array.resize(6);
             assertThat(contents(array)).containsExactly(0, 0, 0, 0, 0, 0);
@@ -639,7 +684,7 @@ class DynamicArrayTest {
 
         @Test
         void shrinkingDropsTheTail() {
-            DynamicArray array = ints(1, 2, 3, 4);
+            IntArray array = ints(1, 2, 3, 4);
             array.resize(2);
             assertThat(contents(array)).containsExactly(1, 2);
             array.resize(3);
@@ -648,13 +693,13 @@ class DynamicArrayTest {
 
         @Test
         void aNegativeSizeThrowsIllegalArgumentException() {
-            DynamicArray array = ints(1);
+            IntArray array = ints(1);
             assertThatThrownBy(() -> array.resize(-1)).isInstanceOf(IllegalArgumentException.class);
         }
 
         @Test
         void resizingToZeroEmptiesTheArrayAndKeepsItsMemory() {
-            DynamicArray array = ints(1, 2);
+            IntArray array = ints(1, 2);
             long capacity = array.capacity();
             array.resize(0);
             assertThat(array.isEmpty()).isTrue();
@@ -680,18 +725,19 @@ class DynamicArrayTest {
     @Nested
     class Close {
 
-        static Stream<Consumer<DynamicArray>> methodsThatNeedAnOpenArray() {
+        static Stream<Consumer<IntArray>> methodsThatNeedAnOpenArray() {
             return Stream.of(
-                    a -> a.push(1), a -> a.set(0, 1), a -> a.getInt(0), DynamicArray::pushSlot,
-                    a -> a.push(MemorySegment.ofArray(new int[1])), a -> a.pushAll(MemorySegment.ofArray(new int[1])),
-                    a -> a.reserve(100), a -> a.resize(3), DynamicArray::clear, DynamicArray::pop,
-                    a -> a.erase(0), a -> a.element(0), DynamicArray::data);
+                    a -> a.push(1), a -> a.set(0, 1), a -> a.get(0), IntArray::pushSlot,
+                    a -> a.push(MemorySegment.ofArray(new int[1])), a -> a.set(0, MemorySegment.ofArray(new int[1])),
+                    a -> a.pushAll(MemorySegment.ofArray(new int[1])),
+                    a -> a.reserve(100), a -> a.resize(3), IntArray::clear, IntArray::pop,
+                    a -> a.erase(0), a -> a.element(0), IntArray::data);
         }
 
         @ParameterizedTest
         @MethodSource("methodsThatNeedAnOpenArray")
-        void everyMutatingMethodThrowsIllegalStateExceptionAfterClose(Consumer<DynamicArray> method) {
-            DynamicArray array = ints(1, 2, 3);
+        void everyMutatingMethodThrowsIllegalStateExceptionAfterClose(Consumer<IntArray> method) {
+            IntArray array = ints(1, 2, 3);
             array.close();
             assertThatThrownBy(() -> method.accept(array))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
@@ -700,7 +746,7 @@ class DynamicArrayTest {
         @Test
         void closeFreesThroughTheAllocatorAndTwiceIsANoOp() {
             CountingAllocator counting = new CountingAllocator();
-            DynamicArray array = DynamicArray.of(JAVA_LONG, 0, counting);
+            LongArray array = LongArray.of(0, counting);
             for (long i = 0; i < 100; i++) {
                 array.push(i);
             }
@@ -712,7 +758,8 @@ class DynamicArrayTest {
             assertThat(counting.frees).isEqualTo(1);
             assertThat(array.size()).isZero();
             assertThat(array.capacity()).isZero();
-            assertThat(array).hasToString("DynamicArray[closed]");
+            assertThat(array).hasToString("LongArray[closed]");
+            assertThat(DynamicArray.of(POINT, 0, HEAP)).satisfies(DynamicArray::close).hasToString("DynamicArray[closed]");
         }
 
         @Test
@@ -751,7 +798,7 @@ class DynamicArrayTest {
         long seed = new Random().nextLong();
         Random random = new Random(seed);
         List<Long> model = new ArrayList<>();
-        try (DynamicArray array = DynamicArray.of(JAVA_LONG, 0, MallocAllocator.instance())) {
+        try (LongArray array = LongArray.of(0, MallocAllocator.instance())) {
             for (int step = 0; step < 5_000; step++) {
                 int op = random.nextInt(10);
                 if (op < 5) {
@@ -788,7 +835,7 @@ class DynamicArrayTest {
                 assertThat(array.capacity()).as("seed %d, step %d", seed, step).isGreaterThanOrEqualTo(array.size());
             }
             for (int i = 0; i < model.size(); i++) {
-                assertThat(array.getLong(i)).as("seed %d, element %d", seed, i).isEqualTo(model.get(i));
+                assertThat(array.get(i)).as("seed %d, element %d", seed, i).isEqualTo(model.get(i));
             }
         }
     }

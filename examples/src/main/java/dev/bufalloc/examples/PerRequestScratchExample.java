@@ -1,17 +1,15 @@
 package dev.bufalloc.examples;
 
 import dev.bufalloc.BufferAllocator;
-import dev.bufalloc.array.DynamicArray;
+import dev.bufalloc.array.IntArray;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 /**
  * Per-request scratch memory. A server-like loop handles requests whose bodies are lines of
- * {@code name,number,number,...}; each line's numbers are parsed into a {@link DynamicArray} whose
+ * {@code name,number,number,...}; each line's numbers are parsed into an {@link IntArray} whose
  * memory comes from one 4 KiB native buffer through a {@link BufferAllocator}. When a request is
  * done, {@link BufferAllocator#reset()} releases everything it allocated at once: the arrays are
  * not closed one by one, and the next request reuses the same bytes. The statistics at the end
@@ -45,10 +43,10 @@ public final class PerRequestScratchExample {
                 number++;
                 System.out.println("request " + number + ":");
                 List<String> names = new ArrayList<>();
-                List<DynamicArray> rows = new ArrayList<>();
+                List<IntArray> rows = new ArrayList<>();
                 for (String line : request.strip().split("\n")) {
                     String[] fields = line.split(",");
-                    DynamicArray numbers = DynamicArray.of(JAVA_INT, 0, scratch);   // memory from the buffer
+                    IntArray numbers = IntArray.of(0, scratch);   // memory from the buffer
                     for (int i = 1; i < fields.length; i++) {
                         numbers.push(Integer.parseInt(fields[i]));
                     }
@@ -69,10 +67,10 @@ public final class PerRequestScratchExample {
         }
     }
 
-    private static long sum(DynamicArray ints) {
+    private static long sum(IntArray ints) {
         long sum = 0;
         for (long i = 0; i < ints.size(); i++) {
-            sum += ints.getInt(i);
+            sum += ints.get(i);
         }
         return sum;
     }

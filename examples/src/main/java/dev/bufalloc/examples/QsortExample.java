@@ -1,7 +1,7 @@
 package dev.bufalloc.examples;
 
 import dev.bufalloc.BufferAllocator;
-import dev.bufalloc.array.DynamicArray;
+import dev.bufalloc.array.IntArray;
 
 import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
@@ -14,8 +14,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Sorts ints with C's {@code qsort} and a comparator written in Java. The ints live in a
- * {@link DynamicArray} whose memory comes from a native buffer through a {@link BufferAllocator};
+ * Sorts ints with C's {@code qsort} and a comparator written in Java. The ints live in an
+ * {@link IntArray} whose memory comes from a native buffer through a {@link BufferAllocator};
  * {@code qsort} sorts them where they are and calls back into Java (an upcall stub made by
  * {@link java.lang.foreign.Linker#upcallStub}) for every comparison.
  */
@@ -45,7 +45,7 @@ public final class QsortExample {
             MemorySegment buffer = arena.allocate(1024);
             MemorySegment comparator = C.upcall(QsortExample.class, "compare", COMPARE, arena);
             try (BufferAllocator allocator = BufferAllocator.of(buffer);
-                 DynamicArray ints = DynamicArray.of(JAVA_INT, INPUT.length, allocator)) {
+                 IntArray ints = IntArray.of(INPUT.length, allocator)) {
                 for (int value : INPUT) {
                     ints.push(value);
                 }

@@ -1,10 +1,9 @@
 package dev.bufalloc.examples;
 
 import dev.bufalloc.BufferAllocator;
-import dev.bufalloc.array.DynamicArray;
+import dev.bufalloc.array.ByteArray;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -31,7 +30,7 @@ public final class SeedExample {
 
         try (BufferAllocator allocator = BufferAllocator.of(buffer);
              // Initialize the array with our custom allocator: room for exactly buffer.length bytes.
-             DynamicArray arr = DynamicArray.of(ValueLayout.JAVA_BYTE, buffer.length, allocator)) {
+             ByteArray arr = ByteArray.of(buffer.length, allocator)) {
 
             for (int i = 0; i < 10; i++) {
                 // We're appending the array using our allocator.

@@ -2,13 +2,11 @@ package dev.bufalloc.examples;
 
 import dev.bufalloc.BufferAllocator;
 import dev.bufalloc.BufferStatistics;
-import dev.bufalloc.array.DynamicArray;
+import dev.bufalloc.array.DoubleArray;
+import dev.bufalloc.array.IntArray;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-
-import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * A sizing run: how big should the scratch buffer be? Run a representative workload on a
@@ -68,8 +66,8 @@ public final class SizingExample {
      */
     static double handle(int request, BufferAllocator scratch) {
         MemorySegment label = scratch.allocateFrom("request " + request);
-        DynamicArray ids = DynamicArray.of(JAVA_INT, 0, scratch);
-        DynamicArray prices = DynamicArray.of(JAVA_DOUBLE, 0, scratch);
+        IntArray ids = IntArray.of(0, scratch);
+        DoubleArray prices = DoubleArray.of(0, scratch);
         int items = 10 + request * 7 % 60;
         for (int i = 0; i < items; i++) {
             ids.push(request * 1000 + i);
@@ -77,7 +75,7 @@ public final class SizingExample {
         }
         double total = 0;
         for (long i = 0; i < prices.size(); i++) {
-            total += prices.getDouble(i);
+            total += prices.get(i);
         }
         return total + label.byteSize();
     }
