@@ -1,7 +1,7 @@
 package dev.bufalloc.array;
 
-import dev.bufalloc.context.HeapAllocator;
-import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.system.HeapAllocator;
+import dev.bufalloc.system.MallocAllocator;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

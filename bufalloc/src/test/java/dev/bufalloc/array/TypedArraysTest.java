@@ -2,8 +2,8 @@ package dev.bufalloc.array;
 
 import dev.bufalloc.Allocator;
 import dev.bufalloc.context.ContextAllocator;
-import dev.bufalloc.context.HeapAllocator;
-import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.system.HeapAllocator;
+import dev.bufalloc.system.MallocAllocator;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 

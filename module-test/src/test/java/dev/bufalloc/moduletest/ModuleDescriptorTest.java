@@ -1,8 +1,8 @@
 package dev.bufalloc.moduletest;
 
 import dev.bufalloc.BufferAllocator;
-import dev.bufalloc.array.DynamicArray;
-import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.array.IntArray;
+import dev.bufalloc.system.MallocAllocator;
 
 import org.junit.jupiter.api.Test;
 
@@ -18,14 +18,13 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The core's module descriptor as a client module sees it, at run time on the module path. The
  * exported packages are read from the descriptor itself, so module-info.java stays the one list of
- * them: a new export needs no change here. (The imports above check three exports at compile time:
+ * them: a new export needs no change here. (The imports above check exports at compile time:
  * without one of them, this class does not compile.)
  */
 class ModuleDescriptorTest {
@@ -48,11 +47,11 @@ class ModuleDescriptorTest {
         long liveBlocks = malloc.liveBlocks();
         try (Arena arena = Arena.ofConfined();
              BufferAllocator buffer = BufferAllocator.of(arena.allocate(16), malloc);
-             DynamicArray array = DynamicArray.of(JAVA_INT, 2, buffer)) {
+             IntArray array = IntArray.of(2, buffer)) {
             for (int i = 0; i < 16; i++) {
                 array.push(i);                                  // outgrows the buffer: falls back to malloc
             }
-            assertThat(array.getInt(15)).isEqualTo(15);
+            assertThat(array.get(15)).isEqualTo(15);
             assertThat(buffer.statistics().fallbackCount()).isPositive();
         }
         assertThat(malloc.liveBlocks()).isEqualTo(liveBlocks);
