@@ -4,12 +4,14 @@ package dev.bufalloc;
  * A snapshot of a {@link BufferAllocator}'s numbers: how full it is, how big its buffer should
  * have been, and what went to the fallback.
  *
- * <p>To size a buffer, run a representative workload and read {@link #peakDemand()}: the most bytes
- * the workload needed at once, buffer and fallback together. It is an estimate, not a bound: it
- * does not count the alignment padding of fallback requests, and in a bigger buffer a block that
- * grows by moving (a dynamic array that is not the most recent block) leaves a hole behind it that
- * the fallback did not have. Round it up for slack, rerun the workload with the new size and check
- * that {@link #fallbackCount()} stays 0.
+ * <p>To size a buffer, run a representative workload and read {@link #peakDemand()}: the most bytes one
+ * buffer big enough for everything would have had in use at once. Blocks the fallback served count as that
+ * buffer would hold them: a block counts from its allocation until a reset, the close of its frame, or its
+ * free while it is the newest block of the innermost frame, and a block that moves leaves its old bytes
+ * behind, as in a buffer. The one thing it does not know is the alignment padding such blocks would need in
+ * the buffer, at most their alignment minus one each. It neither drifts nor grows without bound under a
+ * steady workload: frames and resets bring it back. Round it up for that padding, rerun the workload with
+ * the new size and check that {@link #fallbackCount()} stays 0.
  *
  * <p>A record: a plain value, safe to pass between threads.
  *
@@ -29,10 +31,9 @@ package dev.bufalloc;
  *
  * @param capacity the buffer's size, in bytes
  * @param usedBytes bytes of the buffer in use now, alignment padding included
- * @param peakDemand the most bytes the allocator had to serve at once, between two resets, over its
- *        whole life: buffer bytes in use plus bytes served by the fallback since the last reset, less
- *        those of the newest fallback blocks given back (freed last-in first-out, or by a frame's close),
- *        which a bigger buffer would have rewound
+ * @param peakDemand the most bytes one buffer big enough for everything would have had in use at once, over
+ *        the allocator's life: buffer bytes in use plus the fallback's blocks as that buffer would hold them
+ *        (see above), alignment padding of fallback blocks aside
  * @param fallbackCount allocations and reallocations the fallback served, over the allocator's life
  * @param fallbackBytes bytes the fallback served, over the allocator's life
  * @param liveFallbackBlocks fallback blocks not yet freed

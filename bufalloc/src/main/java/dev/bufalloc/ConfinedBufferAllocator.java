@@ -127,9 +127,14 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         long offset = region.liveOffsetOf(segment, used);
         if (offset < 0) {
             int slot = liveSlot(segment);
+            boolean newest = isNewestFallback(slot);
             notePeak();   // a block that shrinks lowers the demand
             MemorySegment moved = ledger.reallocate(slot, newByteSize, byteAlignment);
-            counters.countFallback(newByteSize);
+            if (newest) {
+                counters.countFallbackResize(segment.byteSize(), newByteSize);
+            } else {
+                counters.countFallback(newByteSize);
+            }
             onFallback(newByteSize);
             return moved;
         }
@@ -179,8 +184,16 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
             return;
         }
         int slot = liveSlot(segment);
+        boolean newest = isNewestFallback(slot);
+        int liveBefore = ledger.liveBlocks();
         notePeak();
-        ledger.free(slot);
+        try {
+            ledger.free(slot);
+        } finally {
+            if (newest && ledger.liveBlocks() < liveBefore) {   // forgotten, even if the fallback's free threw
+                counters.returnFallback(segment.byteSize());
+            }
+        }
     }
 
     @Override
@@ -209,7 +222,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     @Override
     public Frame push() {
         checkOwner();
-        long id = frames.push(used, lastStart, ledger.mark());
+        long id = frames.push(used, lastStart, ledger.mark(), counters.spill());
         lastStart = -1;   // no block of the new frame yet: nothing older may grow or be given back
         return new Frame(this, frames.depth(), id);
     }
@@ -246,6 +259,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         Throwable failure = frames.endArenas(depth);
         long fallbackMark = frames.fallbackMark(depth);
         moveCursor(frames.mark(depth));
+        counters.restoreSpill(frames.spill(depth));
         lastStart = frames.lastStart(depth);
         frames.popTo(depth);
         if (ledger.mark() != fallbackMark) {   // the frames took blocks from the fallback
@@ -432,6 +446,11 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     }
 
     private void notePeak() {
-        counters.notePeak(used + ledger.liveBytes());
+        counters.notePeak(used);
+    }
+
+    /** {@return whether the fallback block in {@code slot} is the newest one, and of the innermost frame} */
+    private boolean isNewestFallback(int slot) {
+        return ledger.isNewest(slot) && ledger.sequence(slot) >= frames.fallbackFloor();
     }
 }

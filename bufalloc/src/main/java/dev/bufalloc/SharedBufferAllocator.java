@@ -112,8 +112,15 @@ final class SharedBufferAllocator implements BufferAllocator {
         try {
             long offset = region.liveOffsetOf(segment, checkOpen() & USED_MASK);
             if (offset < 0) {
-                MemorySegment moved = ledger.reallocate(liveSlot(segment), newByteSize, byteAlignment);
-                counters.countFallback(newByteSize);
+                int slot = liveSlot(segment);
+                boolean newest = ledger.isNewest(slot);
+                notePeak(state);   // a block that shrinks lowers the demand
+                MemorySegment moved = ledger.reallocate(slot, newByteSize, byteAlignment);
+                if (newest) {
+                    counters.countFallbackResize(segment.byteSize(), newByteSize);
+                } else {
+                    counters.countFallback(newByteSize);
+                }
                 return moved;
             }
             if (newByteSize <= segment.byteSize() && region.isAligned(offset, byteAlignment)) {
@@ -149,8 +156,16 @@ final class SharedBufferAllocator implements BufferAllocator {
                 return;
             }
             int slot = liveSlot(segment);
+            boolean newest = ledger.isNewest(slot);
+            int liveBefore = ledger.liveBlocks();
             notePeak(current);
-            ledger.free(slot);
+            try {
+                ledger.free(slot);
+            } finally {
+                if (newest && ledger.liveBlocks() < liveBefore) {   // forgotten, even if the fallback's free threw
+                    counters.returnFallback(segment.byteSize());
+                }
+            }
         } finally {
             lock.unlock();
         }
@@ -258,6 +273,6 @@ final class SharedBufferAllocator implements BufferAllocator {
     }
 
     private void notePeak(long current) {
-        counters.notePeak((current & USED_MASK) + ledger.liveBytes());
+        counters.notePeak(current & USED_MASK);
     }
 }

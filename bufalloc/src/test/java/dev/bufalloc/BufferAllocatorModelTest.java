@@ -103,7 +103,7 @@ class BufferAllocatorModelTest {
     private record Block(MemorySegment segment, boolean inBuffer, long birth, byte pattern) {}
 
     /** An open frame as the model knows it. */
-    private record OpenFrame(Frame frame, long cursor, long floor, long lastStart, long birth) {}
+    private record OpenFrame(Frame frame, long cursor, long floor, long lastStart, long spill, long birth) {}
 
     private static final class Model {
         final Setup setup;
@@ -122,6 +122,7 @@ class BufferAllocatorModelTest {
         long fallbackCount;
         long fallbackBytes;
         long lastStart = -1;   // the most recent buffer block's start: only it gives bytes back or grows in place
+        long spill;            // the fallback's blocks as one big enough buffer would hold them
         long peakDemand;
         int step;
         String lastOperation = "start";
@@ -206,9 +207,13 @@ class BufferAllocatorModelTest {
             }
             long kept = Math.min(old.segment.byteSize(), size);
             if (!old.inBuffer) {
+                boolean newest = isNewestFallback(old);
                 notePeak();
                 MemorySegment moved = allocator.reallocate(old.segment, size, alignment);
                 countFallback(size);
+                if (newest) {   // resized where it stands, as in a buffer
+                    spill -= old.segment.byteSize();
+                }
                 live.set(index, new Block(moved, false, old.birth, old.pattern));
                 checkPattern(moved, kept, old.pattern);
                 fill(live.get(index));
@@ -241,7 +246,7 @@ class BufferAllocatorModelTest {
             } else {
                 countFallback(size);
                 if (newest) {   // the old block was the most recent: given back, once the new one holds its bytes
-                    peakDemand = Math.max(peakDemand, cursor + liveFallbackBytes() + size);
+                    notePeak();
                     cursor = offset;
                     lastStart = -1;
                 }
@@ -270,7 +275,10 @@ class BufferAllocatorModelTest {
                 }
             } else {
                 live.add(block);
-                notePeak();   // the demand falls by the block
+                if (isNewestFallback(block)) {   // a buffer would rewind it
+                    notePeak();
+                    spill = Math.max(0, spill - block.segment.byteSize());
+                }
                 live.remove(block);
                 // Freeing it again is a double free: refused, nothing changes.
                 expectUnchanged(IllegalArgumentException.class, () -> allocator.free(block.segment));
@@ -280,7 +288,7 @@ class BufferAllocatorModelTest {
         void push() {
             lastOperation = "push()";
             Frame frame = allocator.push();
-            frames.push(new OpenFrame(frame, cursor, floor, lastStart, births));
+            frames.push(new OpenFrame(frame, cursor, floor, lastStart, spill, births));
             floor = cursor;
             lastStart = -1;
         }
@@ -297,6 +305,7 @@ class BufferAllocatorModelTest {
             cursor = open.cursor;
             floor = open.floor;
             lastStart = open.lastStart;
+            spill = Math.min(spill, open.spill);
             live.removeIf(b -> b.birth >= open.birth);
         }
 
@@ -307,6 +316,7 @@ class BufferAllocatorModelTest {
             cursor = 0;
             floor = 0;
             lastStart = -1;
+            spill = 0;
             live.clear();
             for (OpenFrame open : frames) {
                 org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, open.frame::close);
@@ -320,6 +330,13 @@ class BufferAllocatorModelTest {
             return offset == lastStart && offset + size == cursor && (size > 0 || offset > floor);
         }
 
+        /** The newest live fallback block, and allocated in the innermost frame. */
+        boolean isNewestFallback(Block block) {
+            long frameBirth = frames.isEmpty() ? 0 : frames.peek().birth;
+            return block.birth >= frameBirth
+                    && live.stream().filter(b -> !b.inBuffer && b != block).allMatch(b -> b.birth < block.birth);
+        }
+
         void adopt(MemorySegment segment, boolean inBuffer) {
             Block block = new Block(segment, inBuffer, births++, (byte) random.nextInt());
             live.add(block);
@@ -329,10 +346,11 @@ class BufferAllocatorModelTest {
         void countFallback(long size) {
             fallbackCount++;
             fallbackBytes += size;
+            spill += size;
         }
 
         void notePeak() {
-            peakDemand = Math.max(peakDemand, cursor + liveFallbackBytes());
+            peakDemand = Math.max(peakDemand, cursor + spill);
         }
 
         long liveFallbackBytes() {
@@ -348,7 +366,7 @@ class BufferAllocatorModelTest {
             assertThat(stats.fallbackCount()).as("fallback count").isEqualTo(fallbackCount);
             assertThat(stats.fallbackBytes()).as("fallback bytes").isEqualTo(fallbackBytes);
             assertThat(stats.peakDemand()).as("peak demand")
-                    .isEqualTo(Math.max(peakDemand, cursor + liveFallbackBytes()));
+                    .isEqualTo(Math.max(peakDemand, cursor + spill));
             long liveFallback = live.stream().filter(b -> !b.inBuffer).count();
             assertThat(stats.liveFallbackBlocks()).as("live fallback blocks").isEqualTo(liveFallback);
             assertThat(fallback.live).as("the fallback's own live blocks").hasSize((int) liveFallback);

@@ -7,12 +7,19 @@ import dev.bufalloc.BufferStatistics;
  * them is touched by the bump itself: demand only rises there, so the peak is noted before anything
  * lowers it, and {@link #snapshot} adds the demand of the moment.
  *
- * <p>Invariant: demand = buffer bytes in use + bytes of live fallback blocks; {@code peakDemand} is its
- * maximum up to the last time anything lowered it.
+ * <p>The demand is what one buffer big enough for everything would have in use: the real cursor plus the
+ * <em>spill</em>, the bytes the fallback served as that buffer would hold them. Like a buffer, the spill
+ * grows by every block the fallback serves (and by a reallocation that moves a block); it gives bytes back
+ * only where a buffer would: freeing or resizing the newest block of the innermost frame, a frame's close
+ * (back to its value at the push), a reset (to 0).
+ *
+ * <p>Invariant: {@code spill >= 0}; {@code peakDemand} is the maximum of cursor + spill up to the last time
+ * anything lowered it.
  */
 public final class BufferCounters {
 
     private long peakDemand;
+    private long spill;
     private long fallbackCount;
     private long fallbackBytes;
     private long inPlaceReallocations;
@@ -20,22 +27,61 @@ public final class BufferCounters {
     private long resets;
 
     /**
-     * The fallback served {@code byteSize} bytes.
+     * The fallback served {@code byteSize} bytes, for a new block or one that moved.
      *
      * @param byteSize the bytes it served
      */
     public void countFallback(long byteSize) {
         fallbackCount++;
         fallbackBytes += byteSize;
+        spill += byteSize;
+    }
+
+    /**
+     * The fallback resized the newest block of the innermost frame, as a buffer resizes it in place.
+     * Note the peak first.
+     *
+     * @param oldByteSize its size before
+     * @param newByteSize its size now
+     */
+    public void countFallbackResize(long oldByteSize, long newByteSize) {
+        fallbackCount++;
+        fallbackBytes += newByteSize;
+        spill += newByteSize - oldByteSize;
+    }
+
+    /**
+     * The newest fallback block of the innermost frame was freed: a buffer would rewind it. Note the peak first.
+     *
+     * @param byteSize its size
+     */
+    public void returnFallback(long byteSize) {
+        // A block older than a frame that was resized inside it counted its new size in the frame only:
+        // the frame's close took that back, so the block may be bigger than what is left of it.
+        spill = Math.max(0, spill - byteSize);
+    }
+
+    /** {@return the spill now, for a frame to restore when it closes} */
+    public long spill() {
+        return spill;
+    }
+
+    /**
+     * A frame closed: the spill goes back to its value at the push. Note the peak first.
+     *
+     * @param mark the spill when the frame opened
+     */
+    public void restoreSpill(long mark) {
+        spill = Math.min(spill, mark);   // less only if the frame gave back bytes from before it (see returnFallback)
     }
 
     /**
      * Something is about to lower the demand: remember it.
      *
-     * @param demand the demand now: buffer bytes in use plus live fallback bytes
+     * @param used the buffer bytes in use now
      */
-    public void notePeak(long demand) {
-        peakDemand = Math.max(peakDemand, demand);
+    public void notePeak(long used) {
+        peakDemand = Math.max(peakDemand, used + spill);
     }
 
     /** A reallocation resized the most recent block where it stood. */
@@ -54,6 +100,7 @@ public final class BufferCounters {
 
     /** A reset: note the peak first. */
     public void countReset() {
+        spill = 0;
         resets++;
     }
 
@@ -65,7 +112,7 @@ public final class BufferCounters {
      * @param ledger the fallback blocks
      */
     public BufferStatistics snapshot(long capacity, long used, FallbackLedger ledger) {
-        return new BufferStatistics(capacity, used, Math.max(peakDemand, used + ledger.liveBytes()),
+        return new BufferStatistics(capacity, used, Math.max(peakDemand, used + spill),
                 fallbackCount, fallbackBytes, ledger.liveBlocks(), ledger.liveBytes(), inPlaceReallocations,
                 copiedBytes, resets);
     }

@@ -150,6 +150,15 @@ public final class FallbackLedger {
     }
 
     /**
+     * {@return the sequence number of the block in {@code slot}: blocks allocated later have higher ones}
+     *
+     * @param slot a live slot
+     */
+    public long sequence(int slot) {
+        return seqs[slot];
+    }
+
+    /**
      * {@return whether the block in {@code slot} is the newest live block}
      *
      * @param slot a live slot

@@ -27,7 +27,8 @@ public final class FrameStack {
     private static final int FALLBACK_MARK = 1;
     private static final int ID = 2;
     private static final int LAST_START = 3;
-    private static final int SLOTS = 4;
+    private static final int SPILL = 4;
+    private static final int SLOTS = 5;
 
     // Frame d+1 (depth d+1) is slots[SLOTS*d .. SLOTS*d+3]: one array, so push and pop touch one object.
     private long[] slots = new long[SLOTS * 4];
@@ -42,9 +43,10 @@ public final class FrameStack {
      * @param cursor the buffer's cursor now
      * @param lastStart where the most recent buffer block starts, or -1
      * @param fallbackMark the fallback ledger's mark now
+     * @param spill the counters' spill now
      * @return the frame's id
      */
-    public long push(long cursor, long lastStart, long fallbackMark) {
+    public long push(long cursor, long lastStart, long fallbackMark, long spill) {
         int slot = SLOTS * depth;
         if (slot + SLOTS > slots.length) {
             slots = Arrays.copyOf(slots, slots.length * 2);
@@ -55,6 +57,7 @@ public final class FrameStack {
         slots[slot + FALLBACK_MARK] = fallbackMark;
         slots[slot + ID] = id;
         slots[slot + LAST_START] = lastStart;
+        slots[slot + SPILL] = spill;
         depth++;
         innermostId = id;
         return id;
@@ -63,6 +66,20 @@ public final class FrameStack {
     /** {@return the number of open frames} */
     public int depth() {
         return depth;
+    }
+
+    /** {@return the fallback mark of the innermost frame: older fallback blocks give no demand back; 0 with no frame} */
+    public long fallbackFloor() {
+        return depth == 0 ? 0 : slots[SLOTS * (depth - 1) + FALLBACK_MARK];
+    }
+
+    /**
+     * {@return the counters' spill when the frame of this depth opened}
+     *
+     * @param frameDepth an open frame's depth
+     */
+    public long spill(int frameDepth) {
+        return slots[SLOTS * (frameDepth - 1) + SPILL];
     }
 
     /** {@return the cursor of the innermost frame: nothing below it is given back or grown into; 0 with no frame} */
