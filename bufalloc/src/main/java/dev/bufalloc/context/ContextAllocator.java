@@ -25,7 +25,7 @@ import java.util.Objects;
  * {@snippet :
  * // Everything in this call that allocates through the context uses the heap.
  * ContextAllocator.runWith(HeapAllocator.instance(), () -> {
- *     DynamicArray ints = DynamicArray.of(ValueLayout.JAVA_INT);   // heap-backed
+ *     IntArray ints = IntArray.of();   // heap-backed
  *     ints.push(42);
  * });
  * }

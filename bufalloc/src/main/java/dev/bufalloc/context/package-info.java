@@ -11,7 +11,7 @@
  *      BufferAllocator scratch = BufferAllocator.of(arena.allocate(1024))) {
  *     ContextAllocator.runWith(scratch, () -> {
  *         // Code that allocates through the context now allocates from the buffer.
- *         DynamicArray ints = DynamicArray.of(ValueLayout.JAVA_INT);
+ *         IntArray ints = IntArray.of();
  *         ints.push(7);
  *     });
  * }
