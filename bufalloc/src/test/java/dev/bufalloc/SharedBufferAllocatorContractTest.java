@@ -468,7 +468,7 @@ class SharedBufferAllocatorContractTest {
         @Test
         @Disabled("Main-code bug: SharedBufferAllocator.reallocate does not note the peak before the ledger shrinks"
                 + " a fallback block (ConfinedBufferAllocator does), so peakDemand forgets the bytes the block had:"
-                + " 60 instead of 150 here")
+                + " 60 instead of 150 here. Fixed on core by 1b65c47 (passes there): enable once this branch has it")
         void peakDemandRemembersAFallbackBlockShrunk() {
             try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(50, 1);
@@ -547,7 +547,7 @@ class SharedBufferAllocatorContractTest {
             MemorySegment buffer = arena.allocate(64, 16);
             BufferAllocator first = BufferAllocator.ofShared(buffer, fallback);
             assertThatThrownBy(() -> BufferAllocator.of(buffer)).isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("managed by a shared allocator made on " + Thread.currentThread());
+                    .hasMessageContaining("managed by a shared ").hasMessageContaining(" made on " + Thread.currentThread());
             first.close();
             try (BufferAllocator second = BufferAllocator.of(buffer, fallback)) {
                 assertThat(second.allocate(8, 1).address()).isEqualTo(buffer.address());

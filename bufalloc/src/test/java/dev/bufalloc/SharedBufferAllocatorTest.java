@@ -568,7 +568,8 @@ class SharedBufferAllocatorTest {
                 assertThatThrownBy(() -> BufferAllocator.sharedWithoutFallback(buffer))
                         .isInstanceOf(IllegalStateException.class)
                         .hasMessageContaining("overlaps a buffer that a live allocator manages")
-                        .hasMessageContaining("managed by an allocator made on " + Thread.currentThread());
+                        .hasMessageContaining("managed by a").hasMessageNotContaining("managed by a shared")
+                        .hasMessageContaining(" made on " + Thread.currentThread());
                 assertThat(first.allocate(8, 1).byteSize()).isEqualTo(8);
             }
             BufferAllocator.sharedWithoutFallback(buffer).close();
@@ -580,7 +581,7 @@ class SharedBufferAllocatorTest {
             try (BufferAllocator first = BufferAllocator.sharedWithoutFallback(MemorySegment.ofArray(bytes))) {
                 assertThatThrownBy(() -> BufferAllocator.of(bytes))
                         .isInstanceOf(IllegalStateException.class)
-                        .hasMessageContaining("managed by a shared allocator made on " + Thread.currentThread());
+                        .hasMessageContaining("managed by a shared ").hasMessageContaining(" made on " + Thread.currentThread());
                 assertThatThrownBy(() -> BufferAllocator.sharedWithoutFallback(MemorySegment.ofArray(bytes).asSlice(8)))
                         .isInstanceOf(IllegalStateException.class);
                 assertThat(first.capacity()).isEqualTo(16);
@@ -791,7 +792,7 @@ class SharedBufferAllocatorTest {
                     }
                 }
                 assertThat(allocator.statistics().liveFallbackBlocks()).isEqualTo(window);
-                assertThat(allocator.statistics().peakDemand()).isEqualTo(16L * (window + 1));
+                assertThat(allocator.statistics().liveFallbackBytes()).isEqualTo(16L * window);
                 while (!queue.isEmpty()) {
                     allocator.free(queue.removeLast());   // and newest first for the rest
                 }
