@@ -5,6 +5,7 @@ import dev.bufalloc.array.IntArray;
 import dev.bufalloc.array.LongArray;
 import dev.bufalloc.context.ContextAllocator;
 import dev.bufalloc.system.MallocAllocator;
+import dev.bufalloc.system.UnscopedMallocAllocator;
 import dev.bufalloc.testing.CountingAllocator;
 import dev.bufalloc.testing.NoLeaks;
 
@@ -154,18 +155,40 @@ class LeakTest {
         }
 
         @Test
-        void whenTheFallbacksFreeThrowsOnFreeTheBlockStaysTrackedAndCanBeFreedAgain() {
+        void whenTheFallbacksFreeThrowsOnFreeTheAllocatorForgetsTheBlockAndTheFallbackKeepsIt() {
             try (Arena arena = Arena.ofConfined();
                  BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback)) {
                 MemorySegment block = fallbackBlocks(allocator, 1).getFirst();
                 fallback.failOnCall(fallback.calls() + 1, () -> new IllegalStateException("free failed"));
 
                 assertThat(catchThrowable(() -> allocator.free(block))).hasMessage("free failed");
-                assertThat(allocator.statistics().liveFallbackBlocks()).isEqualTo(1);
+                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
+                assertThat(allocator.statistics().liveFallbackBytes()).isZero();
+                assertThat(catchThrowable(() -> allocator.free(block))).as("forgotten: not a live block any more")
+                        .isInstanceOf(IllegalArgumentException.class);
+                assertThat(fallback.outstanding()).containsExactly(block);   // the fallback refused it: still its
 
-                allocator.free(block);
-                assertThat(fallback.outstandingBlocks()).isZero();
+                allocator.reset();
+                assertThat(fallback.outstanding()).as("the allocator does not free it again").containsExactly(block);
+                fallback.releaseOutstanding();
             }
+        }
+
+        @Test
+        void whenTheFallbackIsTheDefaultMallocOnFreeAtOnce() {
+            MallocAllocator malloc = MallocAllocator.instance();
+            long baseline = malloc.liveBytes();
+            try (Arena arena = Arena.ofConfined();
+                 BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), malloc)) {
+                List<MemorySegment> blocks = fallbackBlocks(allocator, 3);
+                assertThat(malloc.liveBytes()).isEqualTo(baseline + 300);
+
+                allocator.free(blocks.get(1));
+
+                assertThat(malloc.liveBytes()).isEqualTo(baseline + 200);
+                assertThat(blocks.get(1).scope().isAlive()).isFalse();
+            }
+            assertThat(malloc.liveBytes()).isEqualTo(baseline);
         }
 
         @Test
@@ -178,6 +201,96 @@ class LeakTest {
                 }
             });
             assertThat(fallback.outstandingBlocks()).isZero();
+        }
+    }
+
+    /**
+     * A shared allocator gives scoped and heap fallback blocks back on free, and the C library's blocks (raw,
+     * or in place of the default malloc) at the next reset or close: one scope per reset serves them all.
+     */
+    @Nested
+    class SharedBufferAllocatorGivesFallbackBlocksBack {
+
+        private final CountingAllocator raw = new CountingAllocator(UnscopedMallocAllocator.instance());
+
+        @Test
+        void onFreeWhenTheFallbackScopesItsBlocks() {
+            try (Arena arena = Arena.ofShared();
+                 BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(BUFFER), fallback)) {
+                List<MemorySegment> blocks = fallbackBlocks(allocator, 3);
+
+                blocks.forEach(allocator::free);
+
+                assertThat(fallback.outstandingBlocks()).isZero();
+                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
+            }
+        }
+
+        @Test
+        void onTheResetAfterTheFreeWhenTheBlocksAreTheCLibrarys() {
+            try (Arena arena = Arena.ofShared();
+                 BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(BUFFER), raw)) {
+                List<MemorySegment> blocks = fallbackBlocks(allocator, 3);
+
+                blocks.forEach(allocator::free);
+
+                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
+                assertThat(raw.outstandingBlocks()).as("held until the reset").isEqualTo(3);
+
+                allocator.reset();
+
+                assertThat(raw.outstandingBlocks()).isZero();
+                assertThat(raw.calls(CountingAllocator.Call.FREE)).isEqualTo(3);
+            }
+        }
+
+        @Test
+        void onCloseWhenTheBlocksAreTheCLibrarysFreedOrNot() {
+            try (Arena arena = Arena.ofShared()) {
+                BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(BUFFER), raw);
+                List<MemorySegment> blocks = fallbackBlocks(allocator, 3);
+                allocator.free(blocks.get(0));
+
+                allocator.close();
+
+                assertThat(raw.outstandingBlocks()).isZero();
+            }
+        }
+
+        @Test
+        void onResetWhenTheFallbackIsTheDefaultMalloc() {
+            MallocAllocator malloc = MallocAllocator.instance();
+            long baseline = malloc.liveBytes();
+            try (Arena arena = Arena.ofShared();
+                 BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(BUFFER), malloc)) {
+                List<MemorySegment> blocks = fallbackBlocks(allocator, 3);
+                allocator.free(blocks.get(1));
+                assertThat(malloc.liveBytes()).as("held until the reset").isEqualTo(baseline + 300);
+
+                allocator.reset();
+
+                assertThat(malloc.liveBytes()).isEqualTo(baseline);
+                fallbackBlocks(allocator, 2);
+            }
+            assertThat(malloc.liveBytes()).as("and on close").isEqualTo(baseline);
+        }
+
+        @Test
+        void onResetWhenTheFallbacksFreeThrowsOnAHeldBlock() {
+            try (Arena arena = Arena.ofShared();
+                 BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(BUFFER), raw)) {
+                List<MemorySegment> blocks = fallbackBlocks(allocator, 3);
+                allocator.free(blocks.get(0));
+                raw.failOnCall(raw.calls() + 1, () -> new IllegalStateException("free failed"));
+
+                Throwable thrown = catchThrowable(allocator::reset);
+
+                assertThat(thrown).isSameAs(raw.lastInjected());
+                assertThat(raw.outstandingBlocks()).as("only the refused one").isEqualTo(1);
+                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
+                assertThat(blocks).allMatch(b -> !b.scope().isAlive());
+                raw.releaseOutstanding();
+            }
         }
     }
 

@@ -2,11 +2,13 @@ package dev.bufalloc;
 
 import dev.bufalloc.context.ContextAllocator;
 import dev.bufalloc.system.MallocAllocator;
+import dev.bufalloc.system.UnscopedMallocAllocator;
 import dev.bufalloc.testing.CountingAllocator;
 import dev.bufalloc.testing.NoLeaks;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -148,14 +150,18 @@ class SharedBufferAllocatorContractTest {
     class FreeAndReallocate {
 
         @Test
-        void freeingTheMostRecentBlockGivesItsBytesBackAndAnOlderOneDoesNot() {
-            try (BufferAllocator allocator = allocator()) {
+        void freeingABufferBlockNeverGivesItsBytesBackNotEvenTheMostRecentOne() {
+            MemorySegment buffer = arena.allocate(64, 16);
+            try (BufferAllocator allocator = BufferAllocator.ofShared(buffer, fallback)) {
                 MemorySegment older = allocator.allocate(8, 1);
                 MemorySegment last = allocator.allocate(8, 1);
                 allocator.free(older);
                 assertThat(allocator.usedBytes()).isEqualTo(16);
-                allocator.free(last);
-                assertThat(allocator.usedBytes()).isEqualTo(8);
+                allocator.free(last);   // another thread may have allocated right after it: no rewind
+                assertThat(allocator.usedBytes()).isEqualTo(16);
+                allocator.free(last);   // still below the cursor: a no-op, not a double free
+                assertThat(offsetOf(allocator.allocate(1, 1), buffer)).isEqualTo(16);
+                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
             }
         }
 
@@ -175,29 +181,48 @@ class SharedBufferAllocatorContractTest {
         }
 
         @Test
-        void theMostRecentBlockGrowsAndShrinksInPlace() {
-            try (BufferAllocator allocator = allocator()) {
+        void theMostRecentBlockShrinksInPlaceButNeverGrowsInPlace() {
+            MemorySegment buffer = arena.allocate(64, 16);
+            try (BufferAllocator allocator = BufferAllocator.ofShared(buffer, fallback)) {
                 MemorySegment block = allocator.allocate(8, 8);
                 block.set(ValueLayout.JAVA_LONG, 0, 42);
+                // Another thread may have allocated right after it: growing moves, even with room behind it.
                 MemorySegment grown = allocator.reallocate(block, 40, 8);
-                assertThat(grown.address()).isEqualTo(block.address());
+                assertThat(offsetOf(grown, buffer)).isEqualTo(8);
                 assertThat(grown.byteSize()).isEqualTo(40);
-                assertThat(allocator.usedBytes()).isEqualTo(40);
-                MemorySegment shrunk = allocator.reallocate(grown, 4, 1);
-                assertThat(shrunk.address()).isEqualTo(block.address());
-                assertThat(allocator.usedBytes()).isEqualTo(4);
-                assertThat(allocator.statistics().inPlaceReallocations()).isEqualTo(2);
-                assertThat(allocator.statistics().copiedBytes()).isZero();
                 assertThat(grown.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(42);
+                assertThat(allocator.usedBytes()).isEqualTo(48);
+                assertThat(allocator.statistics().copiedBytes()).isEqualTo(8);
+                MemorySegment shrunk = allocator.reallocate(grown, 4, 1);
+                assertThat(shrunk.address()).isEqualTo(grown.address());
+                assertThat(shrunk.byteSize()).isEqualTo(4);
+                assertThat(allocator.usedBytes()).as("a shrink gives no bytes back").isEqualTo(48);
+                assertThat(allocator.statistics().inPlaceReallocations()).isEqualTo(1);
+                assertThat(allocator.statistics().copiedBytes()).isEqualTo(8);
             }
         }
 
         @Test
-        void aByteAlignedBlockAtAnOddAddressGrowsInPlace() {
+        void aByteAlignedBlockAtAnOddAddressShrinksInPlaceAndMovesToGrow() {
             try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(2, 1);
                 MemorySegment block = allocator.allocate(4, 1);   // at offset 2
-                assertThat(allocator.reallocate(block, 8, 1).address()).isEqualTo(block.address());
+                MemorySegment shrunk = allocator.reallocate(block, 3, 1);
+                assertThat(shrunk.address()).isEqualTo(block.address());
+                MemorySegment grown = allocator.reallocate(shrunk, 8, 1);
+                assertThat(grown.address()).isEqualTo(block.address() + 4);
+                assertThat(allocator.usedBytes()).isEqualTo(14);
+            }
+        }
+
+        @Test
+        void aReallocationToTheSameSizeKeepsTheBlock() {
+            try (BufferAllocator allocator = allocator()) {
+                MemorySegment block = allocator.allocate(8, 8);
+                allocator.allocate(8, 1);
+                assertThat(allocator.reallocate(block, 8, 8).address()).isEqualTo(block.address());
+                assertThat(allocator.statistics().inPlaceReallocations()).isEqualTo(1);
+                assertThat(allocator.usedBytes()).isEqualTo(16);
             }
         }
 
@@ -208,53 +233,70 @@ class SharedBufferAllocatorContractTest {
             try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(memory.asSlice(16, 112))) {
                 allocator.allocate(48, 1);
                 MemorySegment block = allocator.allocate(8, 1);
-                assertThat(allocator.reallocate(block, 16, 64).address()).isEqualTo(block.address());
+                assertThat(allocator.reallocate(block, 4, 64).address()).isEqualTo(block.address());
             }
         }
 
         @Test
-        void theMostRecentBlockGrowsInPlaceUpToExactlyTheCapacity() {
+        void theMostRecentBlockThatCouldGrowInPlaceUpToTheCapacityMovesToTheFallbackInstead() {
             try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(8, 1);
                 MemorySegment block = allocator.allocate(8, 1);
-                MemorySegment grown = allocator.reallocate(block, 56, 1);
-                assertThat(grown.address()).isEqualTo(block.address());
-                assertThat(allocator.usedBytes()).isEqualTo(64);
-                assertThat(fallback.calls()).isZero();
-            }
-        }
-
-        @Test
-        void aBlockWhoseAddressDoesNotSuitTheNewAlignmentMoves() {
-            try (BufferAllocator allocator = allocator()) {
-                allocator.allocate(1, 1);
-                MemorySegment block = allocator.allocate(2, 1);   // at offset 1
-                block.set(ValueLayout.JAVA_BYTE, 0, (byte) 5);
-                MemorySegment moved = allocator.reallocate(block, 8, 8);
-                assertThat(moved.address() % 8).isZero();
-                assertThat(moved.address()).isNotEqualTo(block.address());
-                assertThat(moved.get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 5);
-                assertThat(allocator.statistics().copiedBytes()).isEqualTo(2);
+                block.fill((byte) 6);
+                MemorySegment grown = allocator.reallocate(block, 56, 1);   // [8, 64) would just fit in place
+                assertThat(fallback.outstanding()).containsExactly(grown);
+                assertThat(grown.asSlice(0, 8).toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 6);
+                assertThat(allocator.usedBytes()).isEqualTo(16);
                 assertThat(allocator.statistics().inPlaceReallocations()).isZero();
             }
         }
 
         @Test
-        void anOlderBlockMovesAndKeepsItsBytesTheFirstOfThemOnly() {
+        void aBlockWhoseAddressDoesNotSuitTheNewAlignmentMovesEvenToShrink() {
             try (BufferAllocator allocator = allocator()) {
-                MemorySegment older = allocator.allocate(8, 1);
-                older.fill((byte) 9);
-                allocator.allocate(8, 1);
-                MemorySegment moved = allocator.reallocate(older, 4, 1);
-                assertThat(moved.address()).isEqualTo(older.address() + 16);
-                assertThat(moved.toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 9);
-                assertThat(allocator.statistics().copiedBytes()).isEqualTo(4);
-                assertThat(allocator.usedBytes()).isEqualTo(20);
+                allocator.allocate(1, 1);
+                MemorySegment block = allocator.allocate(2, 1);   // at offset 1
+                block.set(ValueLayout.JAVA_BYTE, 0, (byte) 5);
+                MemorySegment moved = allocator.reallocate(block, 1, 8);
+                assertThat(moved.address() % 8).isZero();
+                assertThat(moved.address()).isNotEqualTo(block.address());
+                assertThat(moved.get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 5);
+                assertThat(allocator.statistics().copiedBytes()).isEqualTo(1);
+                assertThat(allocator.statistics().inPlaceReallocations()).isZero();
             }
         }
 
         @Test
-        void aLastBlockThatOutgrowsTheBufferMovesToTheFallbackAndItsBytesComeBack() {
+        void anOlderBlockShrinksInPlace() {
+            try (BufferAllocator allocator = allocator()) {
+                MemorySegment older = allocator.allocate(8, 1);
+                older.fill((byte) 9);
+                allocator.allocate(8, 1);
+                MemorySegment shrunk = allocator.reallocate(older, 4, 1);
+                assertThat(shrunk.address()).isEqualTo(older.address());
+                assertThat(shrunk.toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 9);
+                assertThat(allocator.statistics().copiedBytes()).isZero();
+                assertThat(allocator.usedBytes()).isEqualTo(16);
+            }
+        }
+
+        @Test
+        void aBlockThatMovesKeepsItsBytesTheFirstOfThemOnly() {
+            try (BufferAllocator allocator = allocator()) {
+                allocator.allocate(1, 1);
+                MemorySegment older = allocator.allocate(8, 1);   // at offset 1: must move to be 8-aligned
+                older.fill((byte) 9);
+                allocator.allocate(8, 1);
+                MemorySegment moved = allocator.reallocate(older, 4, 8);
+                assertThat(moved.address()).isEqualTo(older.address() + 23);   // offset 24
+                assertThat(moved.toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 9);
+                assertThat(allocator.statistics().copiedBytes()).isEqualTo(4);
+                assertThat(allocator.usedBytes()).isEqualTo(28);
+            }
+        }
+
+        @Test
+        void aLastBlockThatOutgrowsTheBufferMovesToTheFallbackAndItsBytesStayUsedUntilTheReset() {
             try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(8, 1);
                 MemorySegment block = allocator.allocate(16, 1);
@@ -262,8 +304,11 @@ class SharedBufferAllocatorContractTest {
                 MemorySegment moved = allocator.reallocate(block, 100, 1);
                 assertThat(fallback.outstanding()).containsExactly(moved);
                 assertThat(moved.asSlice(0, 16).toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 3);
-                assertThat(allocator.usedBytes()).isEqualTo(8);
+                assertThat(allocator.usedBytes()).isEqualTo(24);
                 assertThat(allocator.statistics().copiedBytes()).isEqualTo(16);
+                allocator.reset();
+                assertThat(allocator.usedBytes()).isZero();
+                assertThat(fallback.outstanding()).isEmpty();
             }
         }
 
@@ -294,15 +339,44 @@ class SharedBufferAllocatorContractTest {
         }
 
         @Test
-        void aLaterBlockGivenBackCannotBeFreedOrReallocatedAgain() {
+        void aBlockFromBeforeAResetBeyondTheCursorCannotBeFreedOrReallocated() {
             try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(8, 1);
                 MemorySegment second = allocator.allocate(8, 1);
-                allocator.free(second);
+                allocator.reset();
+                allocator.allocate(8, 1);
                 assertThatThrownBy(() -> allocator.free(second)).isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining("beyond the 8 bytes in use");
-                assertThatThrownBy(() -> allocator.reallocate(second, 4, 1)).isInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(() -> allocator.reallocate(second, 4, 1)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("beyond the 8 bytes in use");
                 assertThat(allocator.usedBytes()).isEqualTo(8);
+            }
+        }
+
+        /**
+         * The safety rule behind "never rewinds": a block from before a reset may end exactly at today's
+         * cursor. If freeing it rewound the cursor, the next block would be handed out over live ones.
+         */
+        @Test
+        void aStaleBlockEndingAtTheCursorCannotRewindItIntoLiveBlocks() {
+            MemorySegment buffer = arena.allocate(64, 16);
+            try (BufferAllocator allocator = BufferAllocator.ofShared(buffer, fallback)) {
+                allocator.allocate(8, 1);
+                MemorySegment stale = allocator.allocate(8, 1);   // [8, 16)
+                allocator.reset();
+                MemorySegment first = allocator.allocate(4, 1);   // [0, 4)
+                MemorySegment second = allocator.allocate(12, 1); // [4, 16): ends where the stale block does
+                first.fill((byte) 1);
+                second.fill((byte) 2);
+
+                allocator.free(stale);   // below the cursor: ignored, as any buffer block's free is
+
+                assertThat(allocator.usedBytes()).isEqualTo(16);
+                MemorySegment next = allocator.allocate(8, 1);
+                next.fill((byte) 3);
+                assertThat(offsetOf(next, buffer)).isGreaterThanOrEqualTo(16);
+                assertThat(first.toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 1);
+                assertThat(second.toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 2);
             }
         }
 
@@ -328,14 +402,17 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void aBlockEndingExactlyAtTheCursorIsLiveAndOnePastItIsNot() {
-            try (BufferAllocator allocator = allocator()) {
+            MemorySegment buffer = arena.allocate(64, 16);
+            try (BufferAllocator allocator = BufferAllocator.ofShared(buffer, fallback)) {
                 MemorySegment block = allocator.allocate(8, 1);
                 allocator.free(allocator.allocate(0, 1));
-                MemorySegment slice = block.asSlice(0, 8);
-                allocator.free(slice);
-                assertThat(allocator.usedBytes()).isZero();
-                assertThatThrownBy(() -> allocator.free(block)).isInstanceOf(IllegalArgumentException.class)
-                        .hasMessageContaining("beyond the 0 bytes in use");
+                allocator.free(block.asSlice(0, 8));
+                allocator.free(block);
+                assertThat(allocator.usedBytes()).isEqualTo(8);
+                assertThatThrownBy(() -> allocator.free(buffer.asSlice(0, 9))).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("beyond the 8 bytes in use");
+                assertThatThrownBy(() -> allocator.free(buffer.asSlice(8, 1))).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("beyond the 8 bytes in use");
             }
         }
     }
@@ -377,14 +454,60 @@ class SharedBufferAllocatorContractTest {
         }
 
         @Test
-        void peakDemandRemembersABlockFreedOrShrunk() {
+        void peakDemandRemembersAFallbackBlockFreed() {
+            try (BufferAllocator allocator = allocator()) {
+                allocator.allocate(50, 1);
+                MemorySegment big = allocator.allocate(100, 1);   // fallback
+                allocator.free(big);
+                assertThat(allocator.statistics().peakDemand()).isEqualTo(150);
+                assertThat(allocator.usedBytes()).isEqualTo(50);
+                assertThat(allocator.statistics().liveFallbackBytes()).isZero();
+            }
+        }
+
+        @Test
+        @Disabled("Main-code bug: SharedBufferAllocator.reallocate does not note the peak before the ledger shrinks"
+                + " a fallback block (ConfinedBufferAllocator does), so peakDemand forgets the bytes the block had:"
+                + " 60 instead of 150 here. Fixed on core by 1b65c47 (passes there): enable once this branch has it")
+        void peakDemandRemembersAFallbackBlockShrunk() {
+            try (BufferAllocator allocator = allocator()) {
+                allocator.allocate(50, 1);
+                MemorySegment big = allocator.allocate(100, 1);   // fallback: demand 150
+                MemorySegment shrunk = allocator.reallocate(big, 10, 1);
+                assertThat(allocator.statistics().liveFallbackBytes()).isEqualTo(10);
+                assertThat(allocator.statistics().peakDemand()).isEqualTo(150);
+                allocator.free(shrunk);
+                assertThat(allocator.statistics().peakDemand()).isEqualTo(150);
+            }
+        }
+
+        @Test
+        void peakDemandIsExactlyTheHighestBufferBytesInUsePlusLiveFallbackBytes() {
+            try (BufferAllocator allocator = allocator()) {
+                allocator.allocate(64, 1);
+                MemorySegment first = allocator.allocate(100, 1);   // demand 164
+                allocator.free(first);                              // 64
+                MemorySegment second = allocator.allocate(60, 1);   // 124: no more than before
+                assertThat(allocator.statistics().peakDemand()).isEqualTo(164);
+                MemorySegment third = allocator.allocate(50, 1);    // 174: a new peak
+                assertThat(allocator.statistics().peakDemand()).isEqualTo(174);
+                allocator.free(third);
+                allocator.free(second);
+                allocator.reset();
+                assertThat(allocator.statistics().peakDemand()).isEqualTo(174);
+            }
+        }
+
+        @Test
+        void aShrinkInTheBufferDoesNotLowerTheDemandItsBytesStayInUse() {
             try (BufferAllocator allocator = allocator()) {
                 MemorySegment block = allocator.allocate(50, 1);
                 MemorySegment shrunk = allocator.reallocate(block, 10, 1);
-                assertThat(allocator.statistics().peakDemand()).isEqualTo(50);
-                allocator.free(allocator.reallocate(shrunk, 30, 1));
-                assertThat(allocator.statistics().peakDemand()).isEqualTo(50);
-                assertThat(allocator.usedBytes()).isZero();
+                allocator.allocate(14, 1);
+                assertThat(allocator.usedBytes()).isEqualTo(64);
+                assertThat(allocator.statistics().peakDemand()).isEqualTo(64);
+                allocator.free(shrunk);
+                assertThat(allocator.statistics().peakDemand()).isEqualTo(64);
             }
         }
 
@@ -424,7 +547,7 @@ class SharedBufferAllocatorContractTest {
             MemorySegment buffer = arena.allocate(64, 16);
             BufferAllocator first = BufferAllocator.ofShared(buffer, fallback);
             assertThatThrownBy(() -> BufferAllocator.of(buffer)).isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("BufferAllocator");
+                    .hasMessageContaining("managed by a shared ").hasMessageContaining(" made on " + Thread.currentThread());
             first.close();
             try (BufferAllocator second = BufferAllocator.of(buffer, fallback)) {
                 assertThat(second.allocate(8, 1).address()).isEqualTo(buffer.address());
@@ -449,14 +572,21 @@ class SharedBufferAllocatorContractTest {
         void toStringNamesTheBufferAndTheCursor() {
             try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(5, 1);
-                assertThat(allocator.toString()).startsWith("BufferAllocator[[native ")
+                assertThat(allocator.toString()).startsWith("SharedBufferAllocator[[native ")
                         .endsWith(", 64 bytes], used=5]");
             }
         }
     }
 
+    /**
+     * Threads that use each other's fallback blocks need a fallback whose blocks any thread may use: the raw
+     * C library's, which the allocator scopes itself (one shared scope per reset). A fallback over
+     * {@link MallocAllocator} would confine each block to the thread that overflowed the buffer.
+     */
     @Nested
     class Threads {
+
+        private final CountingAllocator fallback = new CountingAllocator(UnscopedMallocAllocator.instance());
 
         @Test
         void blocksThatThreadsAllocateAtOnceNeverOverlapAndTheNumbersAddUp() throws Exception {
@@ -487,8 +617,9 @@ class SharedBufferAllocatorContractTest {
                     }
                     all.addAll(mine);
                 }
-                List<MemorySegment> inBuffer = all.stream().filter(b -> fallback.outstanding().stream()
-                        .noneMatch(b::equals)).sorted(Comparator.comparingLong(MemorySegment::address)).toList();
+                List<MemorySegment> fromFallback = fallback.outstanding();
+                List<MemorySegment> inBuffer = all.stream().filter(b -> fromFallback.stream().noneMatch(b::equals))
+                        .sorted(Comparator.comparingLong(MemorySegment::address)).toList();
                 for (int i = 1; i < inBuffer.size(); i++) {
                     assertThat(inBuffer.get(i).address()).isGreaterThanOrEqualTo(inBuffer.get(i - 1).address() + 8);
                 }
@@ -502,11 +633,17 @@ class SharedBufferAllocatorContractTest {
 
         @Test
         void anyThreadMayFreeResetOrClose() throws Exception {
-            BufferAllocator allocator = allocator();
+            BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(64, 16), fallback);
             MemorySegment block = allocator.reallocate(allocator.allocate(8, 1), 16, 1);
+            MemorySegment mine = allocator.allocate(100, 1);   // from the fallback, on this thread
             try (ExecutorService other = Executors.newSingleThreadExecutor()) {
                 other.submit(() -> allocator.free(block)).get();
-                assertThat(allocator.usedBytes()).isZero();
+                assertThat(allocator.usedBytes()).as("a buffer block's free gives nothing back").isEqualTo(24);
+                other.submit(() -> {
+                    mine.fill((byte) 1);   // the allocator's scope for it is shared: any thread may use it
+                    allocator.free(mine);
+                }).get();
+                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
                 other.submit(() -> allocator.allocate(100, 1)).get();
                 other.submit(allocator::reset).get();
                 assertThat(allocator.statistics().resets()).isEqualTo(1);

@@ -10,16 +10,17 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Linearizability of {@link BufferAllocator}'s allocate / free / usedBytes against a sequential
- * model of a bump allocator over a 64-byte buffer without fallback. Lincheck runs the operations on
- * several threads (model checking explores the interleavings of the allocator's shared-memory
- * accesses; stress runs them for real) and checks that every outcome is one some sequential order
- * of the same operations gives.
+ * Linearizability of a shared {@link BufferAllocator}'s allocate / free / reallocate / usedBytes
+ * against a sequential model of a bump allocator over a 64-byte buffer without fallback. Lincheck
+ * runs the operations on several threads (model checking explores the interleavings of the
+ * allocator's shared-memory accesses; stress runs them for real) and checks that every outcome is
+ * one some sequential order of the same operations gives.
  *
  * <p>Operations return plain values: the offset of a block or -1 when the buffer is full; whether a
- * free was accepted; the cursor. {@code free} names the block by offset and size: the allocator
- * decides from those alone (a block is live while it lies below the cursor; only the block ending at
- * the cursor is given back), so the model needs no per-thread bookkeeping.
+ * free was accepted; the cursor. {@code free} and {@code reallocate} name the block by offset and
+ * size: the allocator decides from those alone (a block is live while it lies below the cursor; a
+ * free gives nothing back, since another thread may have allocated right after the block; a
+ * reallocation shrinks in place and moves to grow), so the model needs no per-thread bookkeeping.
  */
 @Param(name = "units", gen = IntGen.class, conf = "1:2")       // block sizes 8 and 16
 @Param(name = "alignShift", gen = IntGen.class, conf = "0:1")  // alignment 1 and 8
@@ -68,12 +69,26 @@ public class SharedBufferAllocatorLincheckTest {
         }
     }
 
+    /** Reallocates a byte-aligned block: its new offset, -1 when it must move and the buffer is full, -3 if not live. */
+    @Operation
+    public long reallocate(@Param(name = "slot") int slot, @Param(name = "units") int units,
+                           @Param(name = "units") int newUnits) {
+        try {
+            return allocator.reallocate(buffer.asSlice(8L * slot, size(units)), size(newUnits), 1).address()
+                    - buffer.address();
+        } catch (IndexOutOfBoundsException full) {
+            return -1;
+        } catch (IllegalArgumentException notLive) {
+            return -3;
+        }
+    }
+
     @Operation
     public long usedBytes() {
         return allocator.usedBytes();
     }
 
-    /** The sequential specification: a cursor over 64 bytes. */
+    /** The sequential specification: a cursor over 64 bytes that only a reset could move back. */
     public static final class Model {
         private long used;
 
@@ -90,15 +105,20 @@ public class SharedBufferAllocatorLincheckTest {
         }
 
         public boolean free(int slot, int units) {
+            // Beyond the cursor: not live. Below it: accepted, and nothing comes back, not even for the
+            // block that ends at the cursor.
+            return 8L * slot + size(units) <= used;
+        }
+
+        public long reallocate(int slot, int units, int newUnits) {
             long offset = 8L * slot;
-            long end = offset + size(units);
-            if (end > used) {
-                return false;   // beyond the cursor: not live
+            if (offset + size(units) > used) {
+                return -3;                          // not live
             }
-            if (end == used) {
-                used = offset;  // the most recent block: its bytes come back
+            if (newUnits <= units) {
+                return offset;                      // a shrink stays where it is
             }
-            return true;
+            return allocate(newUnits, 0);           // a growth moves, even for the block at the cursor
         }
 
         public long usedBytes() {
@@ -107,7 +127,7 @@ public class SharedBufferAllocatorLincheckTest {
     }
 
     @Test
-    void allocateFreeAndUsedBytesAreLinearizable() {
+    void allocateFreeReallocateAndUsedBytesAreLinearizable() {
         // 3 threads x 3 operations (+ up to 5 before and after): 10 scenarios, 100 interleavings each.
         new ModelCheckingOptions()
                 .sequentialSpecification(Model.class)

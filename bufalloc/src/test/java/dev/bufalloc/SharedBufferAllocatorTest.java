@@ -1,9 +1,11 @@
 package dev.bufalloc;
 
-import dev.bufalloc.BufferAllocatorModelTest.CountingFallback;
-import dev.bufalloc.BufferAllocatorTest.RecordingFallback;
 import dev.bufalloc.context.ContextAllocator;
+import dev.bufalloc.system.HeapAllocator;
 import dev.bufalloc.system.MallocAllocator;
+import dev.bufalloc.system.UnscopedMallocAllocator;
+import dev.bufalloc.testing.CountingAllocator;
+import dev.bufalloc.testing.NoLeaks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,7 +28,12 @@ import java.util.concurrent.FutureTask;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** {@link BufferAllocator}: every documented exception, and examples of the contract. */
+/**
+ * {@link BufferAllocator#ofShared}: every documented exception, and examples of the contract: buffer blocks
+ * never give bytes back before a reset nor grow in place, fallback blocks of the C library are scoped per
+ * reset and held until it, and frees of fallback blocks in any order stay cheap.
+ */
+@NoLeaks
 class SharedBufferAllocatorTest {
 
     private Arena arena;
@@ -52,11 +60,60 @@ class SharedBufferAllocatorTest {
         }
     }
 
-    /** A block whose bytes were given back: allocated, then freed while it was the most recent. */
-    static MemorySegment givenBack(BufferAllocator allocator) {
+    /** A block from before a reset, which now lies beyond the cursor: not live. */
+    static MemorySegment stale(BufferAllocator allocator) {
         MemorySegment block = allocator.allocate(8, 1);
-        allocator.free(block);
+        allocator.reset();
         return block;
+    }
+
+    /** A counting fallback over the malloc allocator: its blocks are confined to the thread that allocated them. */
+    static CountingAllocator confinedMalloc() {
+        return new CountingAllocator(MallocAllocator.instance());
+    }
+
+    /**
+     * A counting fallback over the raw C library: its blocks are in the global scope, so the shared allocator
+     * scopes them itself (one shared scope per reset): any thread may use and free them.
+     */
+    static CountingAllocator rawMalloc() {
+        return new CountingAllocator(UnscopedMallocAllocator.instance());
+    }
+
+    /** A fallback over malloc whose {@code free} throws {@link #failure} (after freeing) while it is set. */
+    static final class RecordingFallback implements Allocator {
+        final List<MemorySegment> live = new ArrayList<>();
+        RuntimeException failure;
+
+        @Override
+        public MemorySegment allocate(long byteSize, long byteAlignment) {
+            if (failure != null) {
+                throw failure;
+            }
+            MemorySegment block = MallocAllocator.instance().allocate(byteSize, byteAlignment);
+            live.add(block);
+            return block;
+        }
+
+        @Override
+        public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
+            if (failure != null) {
+                throw failure;
+            }
+            MemorySegment moved = MallocAllocator.instance().reallocate(segment, newByteSize, byteAlignment);
+            live.remove(segment);
+            live.add(moved);
+            return moved;
+        }
+
+        @Override
+        public void free(MemorySegment segment) {
+            live.remove(segment);
+            MallocAllocator.instance().free(segment);
+            if (failure != null) {
+                throw failure;
+            }
+        }
     }
 
     /** The offset of {@code block} in {@code buffer}. */
@@ -122,14 +179,14 @@ class SharedBufferAllocatorTest {
 
         @Test
         void ofWithoutAFallbackTakesTheContextAllocatorCurrentNow() {
-            CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
+            CountingAllocator fallback = confinedMalloc();
             BufferAllocator[] made = new BufferAllocator[1];
             ContextAllocator.runWith(fallback, () -> made[0] = BufferAllocator.ofShared(arena.allocate(8)));
             try (BufferAllocator allocator = made[0]) {
                 MemorySegment block = allocator.allocate(16, 1);   // does not fit: the context's allocator
-                assertThat(fallback.live).containsExactly(block);
+                assertThat(fallback.outstanding()).containsExactly(block);
             }
-            assertThat(fallback.live).isEmpty();
+            assertThat(fallback.outstanding()).isEmpty();
         }
     }
 
@@ -184,18 +241,18 @@ class SharedBufferAllocatorTest {
 
         @Test
         void whatDoesNotFitGoesToTheFallback() {
-            CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
+            CountingAllocator fallback = confinedMalloc();
             MemorySegment buffer = arena.allocate(16);
             try (BufferAllocator allocator = BufferAllocator.ofShared(buffer, fallback)) {
                 MemorySegment inBuffer = allocator.allocate(12, 1);
                 MemorySegment elsewhere = allocator.allocate(8, 1);
                 assertThat(offset(inBuffer, buffer)).isZero();
-                assertThat(fallback.live).containsExactly(elsewhere);
+                assertThat(fallback.outstanding()).containsExactly(elsewhere);
                 assertThat(allocator.usedBytes()).isEqualTo(12);
                 MemorySegment stillFits = allocator.allocate(4, 1);   // the buffer is not given up on
                 assertThat(offset(stillFits, buffer)).isEqualTo(12);
                 allocator.free(elsewhere);
-                assertThat(fallback.live).isEmpty();
+                assertThat(fallback.outstanding()).isEmpty();
             }
         }
 
@@ -251,30 +308,31 @@ class SharedBufferAllocatorTest {
     class Free {
 
         @Test
-        void freeingTheMostRecentBlockGivesItsBytesBackOnlyIfNoOtherThreadAllocatedAfterIt() throws Throwable {
+        void freeingABufferBlockNeverGivesItsBytesBackWhicheverThreadFreesItAndWhicheverBlockItIs() throws Throwable {
             MemorySegment buffer = arena.allocate(64);
             try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(buffer)) {
                 MemorySegment mine = allocator.allocate(8, 1);
                 MemorySegment theirs = onAnotherThread(() -> allocator.allocate(8, 1));
-                allocator.free(mine);                              // not the most recent any more: no effect
+                allocator.free(mine);
                 assertThat(allocator.usedBytes()).isEqualTo(16);
                 onAnotherThread(() -> {
-                    allocator.free(theirs);                         // the most recent: its bytes come back
+                    allocator.free(theirs);                         // the most recent: still nothing comes back
                     return null;
                 });
-                assertThat(allocator.usedBytes()).isEqualTo(8);
-                allocator.free(mine);                              // the most recent again, and still live
-                assertThat(allocator.usedBytes()).isZero();
+                assertThat(allocator.usedBytes()).isEqualTo(16);
+                allocator.free(mine);                              // below the cursor: a no-op
+                assertThat(allocator.usedBytes()).isEqualTo(16);
+                assertThat(offset(allocator.allocate(8, 1), buffer)).isEqualTo(16);
             }
         }
 
         @Test
-        void aFallbackBlockIsFreedThroughTheFallback() {
-            CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
+        void aFallbackBlockIsFreedThroughTheFallbackAtOnce() {
+            CountingAllocator fallback = confinedMalloc();
             try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(8), fallback)) {
                 MemorySegment block = allocator.allocate(32, 16);
                 allocator.free(block);
-                assertThat(fallback.live).isEmpty();
+                assertThat(fallback.outstanding()).isEmpty();
                 assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
                 assertThatThrownBy(() -> allocator.free(block))
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Not a live block");
@@ -297,8 +355,8 @@ class SharedBufferAllocatorTest {
         @Test
         void aBlockThatIsNotLiveIsRefused() {
             try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(arena.allocate(64))) {
-                MemorySegment given = givenBack(allocator);
-                assertThatThrownBy(() -> allocator.free(given))           // its bytes were given back
+                MemorySegment given = stale(allocator);
+                assertThatThrownBy(() -> allocator.free(given))           // from before the reset
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("beyond the 0 bytes in use");
                 MemorySegment foreign = arena.allocate(8);
                 assertThatThrownBy(() -> allocator.free(foreign))         // not the allocator's at all
@@ -336,17 +394,17 @@ class SharedBufferAllocatorTest {
         }
 
         @Test
-        void aBlockMovedToTheFallbackGivesItsBufferBytesBackIfStillTheMostRecent() {
-            CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
+        void aBlockMovedToTheFallbackKeepsItsBufferBytesInUseEvenIfItWasTheMostRecent() {
+            CountingAllocator fallback = confinedMalloc();
             try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(16), fallback)) {
                 MemorySegment block = allocator.allocate(8, 1);
                 block.fill((byte) 7);
                 MemorySegment moved = allocator.reallocate(block, 32, 1);
-                assertThat(fallback.live).containsExactly(moved);
+                assertThat(fallback.outstanding()).containsExactly(moved);
                 assertThat(moved.asSlice(0, 8).toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 7);
-                assertThat(allocator.usedBytes()).isZero();
+                assertThat(allocator.usedBytes()).isEqualTo(8);
                 MemorySegment grown = allocator.reallocate(moved, 64, 1);   // a fallback block: by the fallback
-                assertThat(fallback.live).containsExactly(grown);
+                assertThat(fallback.outstanding()).containsExactly(grown);
                 assertThat(allocator.statistics().fallbackCount()).isEqualTo(2);
                 assertThat(allocator.statistics().fallbackBytes()).isEqualTo(32 + 64);
             }
@@ -355,8 +413,9 @@ class SharedBufferAllocatorTest {
         @Test
         void aBlockThatIsNotLiveIsRefused() {
             try (BufferAllocator allocator = BufferAllocator.sharedWithoutFallback(arena.allocate(64))) {
-                MemorySegment given = givenBack(allocator);
-                assertThatThrownBy(() -> allocator.reallocate(given, 16, 1)).isInstanceOf(IllegalArgumentException.class);
+                MemorySegment given = stale(allocator);
+                assertThatThrownBy(() -> allocator.reallocate(given, 16, 1)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("beyond the 0 bytes in use");
                 assertThatThrownBy(() -> allocator.reallocate(arena.allocate(8), 16, 1))
                         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Not a live block");
                 assertThatThrownBy(() -> allocator.reallocate(null, 16, 1)).isInstanceOf(NullPointerException.class);
@@ -405,7 +464,7 @@ class SharedBufferAllocatorTest {
 
         @Test
         void resetFromAnotherThreadAfterTheWorkersAreDoneEmptiesTheBufferAndFreesFallbackBlocks() throws Throwable {
-            CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
+            CountingAllocator fallback = rawMalloc();   // blocks that another thread may free
             MemorySegment buffer = arena.allocate(16);
             try (BufferAllocator allocator = BufferAllocator.ofShared(buffer, fallback)) {
                 MemorySegment old = onAnotherThread(() -> allocator.allocate(16, 1));
@@ -415,7 +474,7 @@ class SharedBufferAllocatorTest {
                     return null;
                 });
                 assertThat(allocator.usedBytes()).isZero();
-                assertThat(fallback.live).isEmpty();
+                assertThat(fallback.outstanding()).isEmpty();
                 assertThatThrownBy(() -> allocator.free(old)).isInstanceOf(IllegalArgumentException.class);
                 assertThat(offset(allocator.allocate(8, 1), buffer)).isZero();   // the bytes are handed out again
             }
@@ -447,7 +506,7 @@ class SharedBufferAllocatorTest {
 
         @Test
         void closeFromAnotherThreadFreesFallbackBlocksAndReleasesTheBuffer() throws Throwable {
-            CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
+            CountingAllocator fallback = rawMalloc();   // blocks that another thread may free
             MemorySegment buffer = arena.allocate(16);
             BufferAllocator allocator = BufferAllocator.ofShared(buffer, fallback);
             allocator.allocate(12, 1);
@@ -456,7 +515,7 @@ class SharedBufferAllocatorTest {
                 allocator.close();
                 return null;
             });
-            assertThat(fallback.live).isEmpty();
+            assertThat(fallback.outstanding()).isEmpty();
             assertThat(allocator.usedBytes()).as("the cursor at the close").isEqualTo(12);
             assertThat(allocator.toString()).contains("closed");
             BufferAllocator.sharedWithoutFallback(buffer).close();   // the buffer is free for another allocator
@@ -485,7 +544,7 @@ class SharedBufferAllocatorTest {
 
     @Test
     void statisticsCountBufferAndFallbackOverTheAllocatorsLife() {
-        CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
+        CountingAllocator fallback = confinedMalloc();
         try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(64), fallback)) {
             allocator.allocate(40, 1);
             MemorySegment big = allocator.allocate(30, 1);
@@ -509,7 +568,8 @@ class SharedBufferAllocatorTest {
                 assertThatThrownBy(() -> BufferAllocator.sharedWithoutFallback(buffer))
                         .isInstanceOf(IllegalStateException.class)
                         .hasMessageContaining("overlaps a buffer that a live allocator manages")
-                        .hasMessageContaining("BufferAllocator");
+                        .hasMessageContaining("managed by a").hasMessageNotContaining("managed by a shared")
+                        .hasMessageContaining(" made on " + Thread.currentThread());
                 assertThat(first.allocate(8, 1).byteSize()).isEqualTo(8);
             }
             BufferAllocator.sharedWithoutFallback(buffer).close();
@@ -520,12 +580,225 @@ class SharedBufferAllocatorTest {
             byte[] bytes = new byte[16];
             try (BufferAllocator first = BufferAllocator.sharedWithoutFallback(MemorySegment.ofArray(bytes))) {
                 assertThatThrownBy(() -> BufferAllocator.of(bytes))
-                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("BufferAllocator");
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("managed by a shared ").hasMessageContaining(" made on " + Thread.currentThread());
                 assertThatThrownBy(() -> BufferAllocator.sharedWithoutFallback(MemorySegment.ofArray(bytes).asSlice(8)))
                         .isInstanceOf(IllegalStateException.class);
                 assertThat(first.capacity()).isEqualTo(16);
             }
             BufferAllocator.of(bytes).close();
+        }
+    }
+
+    /**
+     * Fallback blocks in the global scope (the C library's) are handed out in a scope of the allocator's: one
+     * shared arena per reset, closed on reset and close. A freed one is forgotten at once, but its memory is
+     * held until then, so that a stale use throws instead of touching freed memory. Blocks that already have a
+     * scope (or are on the heap) are handed out as they are and given back at once.
+     */
+    @Nested
+    class FallbackScoping {
+
+        @Test
+        void rawCLibraryBlocksShareOneScopeOfTheAllocatorsThatEndsOnReset() {
+            CountingAllocator fallback = rawMalloc();
+            try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(8), fallback)) {
+                MemorySegment first = allocator.allocate(16, 1);
+                MemorySegment second = allocator.allocate(32, 8);
+                assertThat(first.scope()).isNotEqualTo(Arena.global().scope()).isEqualTo(second.scope());
+                assertThat(fallback.outstanding()).containsExactly(first, second);   // the same memory
+                allocator.reset();
+                assertThat(first.scope().isAlive()).isFalse();
+                assertThatThrownBy(() -> first.get(ValueLayout.JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
+                MemorySegment next = allocator.allocate(16, 1);   // a new generation, a new scope
+                assertThat(next.scope().isAlive()).isTrue();
+                assertThat(next.scope()).isNotEqualTo(first.scope());
+            }
+        }
+
+        @Test
+        void aFreedRawBlockIsForgottenAtOnceAndItsMemoryHeldUntilTheReset() {
+            CountingAllocator fallback = rawMalloc();
+            long baseline = MallocAllocator.instance().liveBytes();
+            try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(8), fallback)) {
+                MemorySegment block = allocator.allocate(100, 8);
+                allocator.free(block);
+                BufferStatistics stats = allocator.statistics();
+                assertThat(stats.liveFallbackBlocks()).isZero();
+                assertThat(stats.liveFallbackBytes()).isZero();
+                assertThatThrownBy(() -> allocator.free(block))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Not a live block");
+                assertThat(fallback.calls(CountingAllocator.Call.FREE)).as("not given back yet").isZero();
+                assertThat(MallocAllocator.instance().liveBytes()).isEqualTo(baseline + 100);
+                assertThat(block.scope().isAlive()).as("held: a stale use touches no freed memory").isTrue();
+                allocator.reset();
+                assertThat(fallback.calls(CountingAllocator.Call.FREE)).isEqualTo(1);
+                assertThat(fallback.outstanding()).isEmpty();
+                assertThat(MallocAllocator.instance().liveBytes()).isEqualTo(baseline);
+                assertThat(block.scope().isAlive()).isFalse();
+            }
+        }
+
+        @Test
+        void closeGivesTheHeldMemoryBackToo() {
+            CountingAllocator fallback = rawMalloc();
+            BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(8), fallback);
+            MemorySegment freed = allocator.allocate(100, 8);
+            allocator.free(freed);
+            MemorySegment live = allocator.allocate(50, 8);
+            allocator.close();
+            assertThat(fallback.outstanding()).isEmpty();
+            assertThat(fallback.calls(CountingAllocator.Call.FREE)).isEqualTo(2);
+            assertThat(freed.scope().isAlive()).isFalse();
+            assertThat(live.scope().isAlive()).isFalse();
+        }
+
+        @Test
+        void theDefaultMallocIsReplacedByRawCLibraryBlocksThatAnyThreadMayUseAndFree() throws Throwable {
+            MallocAllocator malloc = MallocAllocator.instance();
+            long baseline = malloc.liveBytes();
+            try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(8), malloc)) {
+                MemorySegment block = onAnotherThread(() -> allocator.allocate(100, 8));
+                block.fill((byte) 4);   // a malloc allocator's own block would be confined to the other thread
+                assertThat(malloc.liveBytes()).isEqualTo(baseline + 100);
+                assertThatThrownBy(() -> malloc.free(block)).as("not one of the malloc allocator's own blocks")
+                        .isInstanceOf(IllegalArgumentException.class);
+                onAnotherThread(() -> {   // yet another thread
+                    allocator.free(block);
+                    return null;
+                });
+                assertThat(allocator.statistics().liveFallbackBytes()).isZero();
+                assertThat(malloc.liveBytes()).as("held until the reset").isEqualTo(baseline + 100);
+                allocator.reset();
+                assertThat(malloc.liveBytes()).isEqualTo(baseline);
+                assertThatThrownBy(() -> block.get(ValueLayout.JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
+            }
+        }
+
+        @Test
+        void blocksOfAFallbackThatScopesItsOwnAreHandedOutAsTheyAreAndFreedAtOnce() {
+            CountingAllocator fallback = confinedMalloc();
+            try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(8), fallback)) {
+                MemorySegment block = allocator.allocate(100, 8);
+                assertThat(block.scope()).isEqualTo(fallback.outstanding().getFirst().scope());
+                allocator.free(block);
+                assertThat(fallback.outstanding()).isEmpty();
+                assertThat(block.scope().isAlive()).isFalse();
+            }
+        }
+
+        @Test
+        void heapBlocksOfAFallbackAreHandedOutAsTheyAreAndFreedAtOnce() {
+            CountingAllocator fallback = new CountingAllocator(HeapAllocator.instance());
+            try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(8), fallback)) {
+                MemorySegment block = allocator.allocate(100, 8);
+                assertThat(block.isNative()).isFalse();
+                assertThat(block.heapBase()).isEqualTo(fallback.outstanding().getFirst().heapBase());
+                allocator.free(block);
+                assertThat(fallback.outstanding()).isEmpty();
+                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
+            }
+        }
+    }
+
+    /** Frees of fallback blocks in any order are O(1) amortised: many blocks, the worst orders for a list. */
+    @Nested
+    class ManyFallbackBlocks {
+
+        static final int BLOCKS = 100_000;
+
+        /** Counts the calls that reach the fallback; holds no list of its own, so that it costs O(1) a call. */
+        static final class CallCounter implements Allocator {
+            final Allocator inner;
+            long allocations;
+            long frees;
+
+            CallCounter(Allocator inner) {
+                this.inner = inner;
+            }
+
+            @Override
+            public MemorySegment allocate(long byteSize, long byteAlignment) {
+                allocations++;
+                return inner.allocate(byteSize, byteAlignment);
+            }
+
+            @Override
+            public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
+                throw new AssertionError("not reallocated here");
+            }
+
+            @Override
+            public void free(MemorySegment segment) {
+                frees++;
+                inner.free(segment);
+            }
+        }
+
+        @Test
+        void oneHundredThousandRawBlocksFreedOldestFirstLeaveNoneLiveAndAreHeldUntilTheReset() {
+            MallocAllocator malloc = MallocAllocator.instance();
+            long baseline = malloc.liveBlocks();
+            try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(8), malloc)) {
+                List<MemorySegment> blocks = new ArrayList<>(BLOCKS);
+                for (int i = 0; i < BLOCKS; i++) {
+                    blocks.add(allocator.allocate(16, 8));
+                }
+                assertThat(allocator.statistics().liveFallbackBlocks()).isEqualTo(BLOCKS);
+                for (MemorySegment block : blocks) {   // oldest first: the worst order for a scan from the newest
+                    allocator.free(block);
+                }
+                BufferStatistics stats = allocator.statistics();
+                assertThat(stats.liveFallbackBlocks()).isZero();
+                assertThat(stats.liveFallbackBytes()).isZero();
+                assertThat(stats.peakDemand()).isEqualTo(16L * BLOCKS);
+                assertThat(malloc.liveBlocks()).as("held until the reset").isEqualTo(baseline + BLOCKS);
+                allocator.reset();
+                assertThat(malloc.liveBlocks()).isEqualTo(baseline);
+            }
+        }
+
+        @Test
+        void oneHundredThousandHeapBlocksFreedOldestFirstReachTheFallbackOnceEach() {
+            CallCounter fallback = new CallCounter(HeapAllocator.instance());
+            try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(8), fallback)) {
+                List<MemorySegment> blocks = new ArrayList<>(BLOCKS);
+                for (int i = 0; i < BLOCKS; i++) {
+                    blocks.add(allocator.allocate(16, 8));
+                }
+                blocks.forEach(allocator::free);
+                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
+                assertThat(fallback.frees).isEqualTo(BLOCKS);
+                assertThatThrownBy(() -> allocator.free(blocks.getFirst())).isInstanceOf(IllegalArgumentException.class);
+            }
+            assertThat(fallback.allocations).isEqualTo(BLOCKS);
+            assertThat(fallback.frees).as("close had nothing left to free").isEqualTo(BLOCKS);
+        }
+
+        @Test
+        void aQueueOfFallbackBlocksEachFreedOldestFirstWhileNewOnesComeStaysFindable() {
+            CallCounter fallback = new CallCounter(HeapAllocator.instance());
+            int window = 1000;
+            try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(8), fallback)) {
+                ArrayDeque<MemorySegment> queue = new ArrayDeque<>();
+                for (int i = 0; i < BLOCKS; i++) {
+                    MemorySegment block = allocator.allocate(16, 8);
+                    block.set(ValueLayout.JAVA_INT, 0, i);
+                    queue.addLast(block);
+                    if (queue.size() > window) {
+                        MemorySegment oldest = queue.removeFirst();
+                        assertThat(oldest.get(ValueLayout.JAVA_INT, 0)).isEqualTo(i - window);
+                        allocator.free(oldest);
+                    }
+                }
+                assertThat(allocator.statistics().liveFallbackBlocks()).isEqualTo(window);
+                assertThat(allocator.statistics().liveFallbackBytes()).isEqualTo(16L * window);
+                while (!queue.isEmpty()) {
+                    allocator.free(queue.removeLast());   // and newest first for the rest
+                }
+                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
+            }
+            assertThat(fallback.frees).isEqualTo(fallback.allocations).isEqualTo(BLOCKS);
         }
     }
 
