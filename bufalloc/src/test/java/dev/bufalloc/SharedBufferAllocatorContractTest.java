@@ -8,7 +8,6 @@ import dev.bufalloc.testing.NoLeaks;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -466,9 +465,6 @@ class SharedBufferAllocatorContractTest {
         }
 
         @Test
-        @Disabled("Main-code bug: SharedBufferAllocator.reallocate does not note the peak before the ledger shrinks"
-                + " a fallback block (ConfinedBufferAllocator does), so peakDemand forgets the bytes the block had:"
-                + " 60 instead of 150 here. Fixed on core by 1b65c47 (passes there): enable once this branch has it")
         void peakDemandRemembersAFallbackBlockShrunk() {
             try (BufferAllocator allocator = allocator()) {
                 allocator.allocate(50, 1);

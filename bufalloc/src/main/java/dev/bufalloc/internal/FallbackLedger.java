@@ -187,7 +187,19 @@ public final class FallbackLedger {
             // then end the old one. Adding may squeeze the slots: find the old block again.
             MemorySegment moved = allocate(newByteSize, byteAlignment);
             MemorySegment.copy(raw, 0, moved, 0, Math.min(raw.byteSize(), newByteSize));
-            free(find(raw));
+            int old = find(raw);
+            try {
+                endScope(old);
+            } catch (RuntimeException | Error e) {   // a native call holds the old block: undo the move
+                free(find(moved));
+                throw e;
+            }
+            forget(old);
+            try {
+                memory.release(raw);
+            } catch (RuntimeException | Error e) {
+                memory.defer(raw);   // the move is done; the fallback gets the old block again on freeAll()
+            }
             return moved;
         }
         MemorySegment moved = fallback.reallocate(raw, newByteSize, byteAlignment);
@@ -209,16 +221,21 @@ public final class FallbackLedger {
      */
     public void free(int slot) {
         MemorySegment raw = memory.blocks[slot];
-        Arena arena = arenas[slot];
-        if (arena != null) {
-            arena.close();
-            arenas[slot] = null;
-        }
+        endScope(slot);
         forget(slot);
         if (shared && Scopes.isGlobal(raw)) {
             memory.defer(raw);
         } else {
             memory.release(raw);
+        }
+    }
+
+    /** Ends the scope of the block in {@code slot}, if it has one of its own: it throws if a native call holds it. */
+    private void endScope(int slot) {
+        Arena arena = arenas[slot];
+        if (arena != null) {
+            arena.close();
+            arenas[slot] = null;
         }
     }
 
@@ -258,7 +275,8 @@ public final class FallbackLedger {
     }
 
     /**
-     * Frees every block, and ends the shared generation's scope: a new generation starts.
+     * Frees every block, ends the shared generation's scope (a new generation starts), and gives back the
+     * memory held over: freed blocks of that generation, and old blocks of moves whose free failed.
      */
     public void freeAll() {
         Throwable failure = null;
@@ -267,14 +285,14 @@ public final class FallbackLedger {
         } catch (RuntimeException | Error e) {
             failure = e;
         }
-        if (generation != null) {
-            try {
+        try {
+            if (generation != null) {
                 generation.close();
                 generation = null;
-                memory.releaseDeferred();
-            } catch (RuntimeException | Error e) {
-                failure = Checks.addFailure(failure, e);
             }
+            memory.releaseDeferred();
+        } catch (RuntimeException | Error e) {
+            failure = Checks.addFailure(failure, e);
         }
         Checks.rethrow(failure);
     }
