@@ -122,11 +122,11 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     @Override
     public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
         checkOwner();
-        checkAlive(segment);
+        FallbackLedger.requireAlive(segment);
         region.checkRequest(newByteSize, byteAlignment);
         long offset = region.liveOffsetOf(segment, used);
         if (offset < 0) {
-            int slot = liveSlot(segment);
+            int slot = ledger.liveSlot(segment);
             boolean newest = isNewestFallback(slot);
             notePeak();   // a block that shrinks lowers the demand
             MemorySegment moved = ledger.reallocate(slot, newByteSize, byteAlignment);
@@ -172,7 +172,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     @Override
     public void free(MemorySegment segment) {
         checkOwner();
-        checkAlive(segment);
+        FallbackLedger.requireAlive(segment);
         long offset = region.liveOffsetOf(segment, used);
         if (offset >= 0) {
             if (isNewest(offset, segment.byteSize())) {
@@ -183,7 +183,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
             }
             return;
         }
-        int slot = liveSlot(segment);
+        int slot = ledger.liveSlot(segment);
         boolean newest = isNewestFallback(slot);
         int liveBefore = ledger.liveBlocks();
         notePeak();
@@ -402,26 +402,6 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
                     + " closed: its frames and blocks are no longer usable: " + this);
         }
         return new WrongThreadException("Attempted access outside owner thread " + owner + ": " + this);
-    }
-
-    private static void checkAlive(MemorySegment segment) {
-        if (!Checks.requireSegment(segment).scope().isAlive()) {
-            throw notLive(segment);
-        }
-    }
-
-    private int liveSlot(MemorySegment segment) {
-        int slot = ledger.find(segment);
-        if (slot < 0) {
-            throw notLive(segment);
-        }
-        return slot;
-    }
-
-    static IllegalArgumentException notLive(MemorySegment segment) {
-        return new IllegalArgumentException("Not a live block of this allocator: " + Checks.describe(segment)
-                + " is neither in its buffer nor a live fallback block (freed, released by a frame's close or a"
-                + " reset, or from another allocator)");
     }
 
     /**

@@ -106,13 +106,13 @@ final class SharedBufferAllocator implements BufferAllocator {
      */
     @Override
     public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
-        checkAlive(segment);
+        FallbackLedger.requireAlive(segment);
         region.checkRequest(newByteSize, byteAlignment);
         lock.lock();
         try {
             long offset = region.liveOffsetOf(segment, checkOpen() & USED_MASK);
             if (offset < 0) {
-                int slot = liveSlot(segment);
+                int slot = ledger.liveSlot(segment);
                 boolean newest = ledger.isNewest(slot);
                 notePeak(state);   // a block that shrinks lowers the demand
                 MemorySegment moved = ledger.reallocate(slot, newByteSize, byteAlignment);
@@ -148,14 +148,14 @@ final class SharedBufferAllocator implements BufferAllocator {
      */
     @Override
     public void free(MemorySegment segment) {
-        checkAlive(segment);
+        FallbackLedger.requireAlive(segment);
         lock.lock();
         try {
             long current = checkOpen();
             if (region.liveOffsetOf(segment, current & USED_MASK) >= 0) {
                 return;
             }
-            int slot = liveSlot(segment);
+            int slot = ledger.liveSlot(segment);
             boolean newest = ledger.isNewest(slot);
             int liveBefore = ledger.liveBlocks();
             notePeak(current);
@@ -256,20 +256,6 @@ final class SharedBufferAllocator implements BufferAllocator {
             throw new IllegalStateException("Already closed: " + this);
         }
         return current;
-    }
-
-    private int liveSlot(MemorySegment segment) {
-        int slot = ledger.find(segment);
-        if (slot < 0) {
-            throw ConfinedBufferAllocator.notLive(segment);
-        }
-        return slot;
-    }
-
-    private static void checkAlive(MemorySegment segment) {
-        if (!Checks.requireSegment(segment).scope().isAlive()) {
-            throw ConfinedBufferAllocator.notLive(segment);
-        }
     }
 
     private void notePeak(long current) {
