@@ -80,6 +80,7 @@ final class CheckedBufferAllocator extends ConfinedBufferAllocator {
             scopes[--count].close();
             scopes[count] = null;
         }
+        assert count == 0 || offsets[count - 1] < to : "no scoped block above the cursor";
         if (region.segment.scope().isAlive()) {   // the caller may have freed the buffer first
             region.segment.asSlice(to, from - to).fill(POISON);
         }

@@ -203,6 +203,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         moveCursor(0);
         lastStart = -1;
         counters.countReset();
+        assert invariant() && frames.depth() == 0 && lastStart == -1 : this;
         freeAllFallback(failure);
     }
 
@@ -224,6 +225,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         checkOwner();
         long id = frames.push(used, lastStart, ledger.mark(), counters.spill());
         lastStart = -1;   // no block of the new frame yet: nothing older may grow or be given back
+        assert invariant() : this;
         return new Frame(this, frames.depth(), id);
     }
 
@@ -262,6 +264,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         counters.restoreSpill(frames.spill(depth));
         lastStart = frames.lastStart(depth);
         frames.popTo(depth);
+        assert invariant() : this;
         if (ledger.mark() != fallbackMark) {   // the frames took blocks from the fallback
             try {
                 ledger.freeSince(fallbackMark);
@@ -422,7 +425,13 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
             onRewind(newUsed, used);
         }
         used = newUsed;
-        assert 0 <= used && used <= capacity;
+        assert 0 <= used && used <= capacity : this;   // the frames may not be popped yet: see invariant()
+    }
+
+    /** The class invariant, restored by every slow path that moves the cursor or the frames. */
+    private boolean invariant() {
+        return 0 <= used && used <= capacity && frames.floor() <= used
+                && (lastStart == -1 || (frames.floor() <= lastStart && lastStart <= used));
     }
 
     private void notePeak() {

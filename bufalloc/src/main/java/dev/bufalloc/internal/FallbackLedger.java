@@ -127,6 +127,7 @@ public final class FallbackLedger {
         live++;
         liveBytes += raw.byteSize();
         insert(slot);
+        assert slot == 0 || seqs[slot - 1] < seqs[slot] : "sequence numbers increase with the slots";
         return handed;
     }
 
@@ -341,6 +342,7 @@ public final class FallbackLedger {
         if (slot == size - 1) {
             trimTail();
         }
+        assert live >= 0 && liveBytes >= 0 && (live > 0 || liveBytes == 0) : "live blocks and bytes agree";
     }
 
     /** Drops freed slots at the end, so that the newest live block is last again. */
