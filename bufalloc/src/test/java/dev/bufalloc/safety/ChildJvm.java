@@ -25,7 +25,7 @@ final class ChildJvm {
 
     /** What glibc prints before it aborts on a corrupted heap: "malloc(): ...", "free(): ...", "double free or ...". */
     private static final Pattern C_LIBRARY_ABORT = Pattern.compile(
-            "(?:[a-z_]+\\(\\)(?: [a-z_]+)?: .*|double free or corruption.*|corrupted .*|free\\(\\): .*)");
+            "(?:[a-z_]+\\(\\)(?: [a-z_]+)?: .*|double free or corruption.*|corrupted .*|Fatal glibc error: .*)");
 
     /** Where children write their output files and crash logs. */
     static final Path DIRECTORY = Path.of("target", "safety-children");
