@@ -95,13 +95,13 @@ final class SharedBufferAllocator implements BufferAllocator {
     /**
      * {@inheritDoc}
      *
-     * <p>A buffer block shrinks in place when its address suits the alignment; otherwise it moves, since
-     * another thread may have allocated right after it. Runs under the allocator's lock, but for the bump.
+     * <p>A buffer block always moves: another thread may have allocated right after it, and a stale block
+     * from before a reset may lie over live ones. Runs under the allocator's lock, but for the bump.
      *
      * @throws IllegalArgumentException if {@code segment} is not a live block of this allocator, if
      *         {@code newByteSize < 0}, or if {@code byteAlignment} is not a power of two or is more than a
      *         heap buffer gives
-     * @throws IndexOutOfBoundsException if the block must move, does not fit, and there is no fallback
+     * @throws IndexOutOfBoundsException if the block does not fit and there is no fallback
      * @throws IllegalStateException if the allocator is closed
      */
     @Override
@@ -123,10 +123,7 @@ final class SharedBufferAllocator implements BufferAllocator {
                 }
                 return moved;
             }
-            if (newByteSize <= segment.byteSize() && region.isAligned(offset, byteAlignment)) {
-                counters.countInPlace();
-                return region.segment.asSlice(offset, newByteSize);
-            }
+            // Even shrinking moves: a stale block from before a reset can lie below the cursor, over live blocks.
             MemorySegment moved = allocate(newByteSize, byteAlignment);
             long kept = Math.min(segment.byteSize(), newByteSize);
             MemorySegment.copy(segment, 0, moved, 0, kept);

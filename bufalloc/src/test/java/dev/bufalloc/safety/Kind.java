@@ -4,10 +4,8 @@ import dev.bufalloc.Allocator;
 import dev.bufalloc.BufferAllocator;
 import dev.bufalloc.Frame;
 import dev.bufalloc.Scratch;
-import dev.bufalloc.SharedBufferAllocator;
-import dev.bufalloc.array.DynamicArray;
-import dev.bufalloc.context.HeapAllocator;
-import dev.bufalloc.context.MallocAllocator;
+import dev.bufalloc.system.HeapAllocator;
+import dev.bufalloc.system.MallocAllocator;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -139,7 +137,7 @@ enum Kind {
             case BUFFER_HEAP_FALLBACK -> bufferAllocator(BufferAllocator.of(buffer, HeapAllocator.instance()));
             case BUFFER_NO_FALLBACK -> bufferAllocator(BufferAllocator.withoutFallback(buffer));
             case CHECKED -> bufferAllocator(BufferAllocator.ofChecked(buffer));
-            case SHARED -> sharedAllocator(SharedBufferAllocator.of(buffer));
+            case SHARED -> sharedAllocator(BufferAllocator.ofShared(buffer));
             case MALLOC -> MallocAllocator::instance;
             case HEAP -> HeapAllocator::instance;
             case SCRATCH -> scratch();
@@ -157,15 +155,26 @@ enum Kind {
 
     // ---- API coupling: everything below names bufalloc's types ----
 
-    /** This thread's scratch allocator: {@code push()} is {@code Scratch.push()}. */
+    /**
+     * This thread's scratch memory: an outermost {@code Scratch.push()} frame held open (so the thread keeps
+     * its borrowed allocator), through which it allocates; {@code push()} is {@code Scratch.push()}, and
+     * {@code reset()} closes the outer frame (giving everything back) and pushes a new one.
+     */
     static Subject scratch() {
-        BufferAllocator allocator = Scratch.allocator();
+        Frame[] outer = {Scratch.push()};
         return new Subject() {
-            @Override public Allocator allocator() { return allocator; }
-            @Override public void reset() { allocator.reset(); }
+            @Override public Allocator allocator() { return outer[0]; }
+            @Override public void reset() {
+                try {
+                    outer[0].close();
+                } catch (IllegalStateException forgottenInnerFrames) {
+                    // closed all the same, inner frames with it: the misuse is the fuzzer's own
+                }
+                outer[0] = Scratch.push();
+            }
             @Override public Subject push() { return frame(Scratch.push()); }
-            @Override public long usedBytes() { return allocator.usedBytes(); }
-            @Override public long capacity() { return allocator.capacity(); }
+            @Override public long usedBytes() { return outer[0].allocator().usedBytes(); }
+            @Override public long capacity() { return outer[0].allocator().capacity(); }
         };
     }
 
@@ -181,10 +190,10 @@ enum Kind {
 
     /** An array of {@code long}s over {@code allocator}, with room for {@code initialCapacity} elements. */
     static LongArray longArray(Allocator allocator, long initialCapacity) {
-        DynamicArray array = DynamicArray.of(ValueLayout.JAVA_LONG, initialCapacity, allocator);
+        dev.bufalloc.array.LongArray array = dev.bufalloc.array.LongArray.of(initialCapacity, allocator);
         return new LongArray() {
             @Override public void push(long value) { array.push(value); }
-            @Override public long get(long index) { return array.getLong(index); }
+            @Override public long get(long index) { return array.get(index); }
             @Override public MemorySegment data() { return array.data(); }
             @Override public long size() { return array.size(); }
             @Override public long capacity() { return array.capacity(); }
@@ -205,7 +214,7 @@ enum Kind {
         };
     }
 
-    private static Subject sharedAllocator(SharedBufferAllocator allocator) {
+    private static Subject sharedAllocator(BufferAllocator allocator) {
         return new Subject() {
             @Override public Allocator allocator() { return allocator; }
             @Override public void reset() { allocator.reset(); }

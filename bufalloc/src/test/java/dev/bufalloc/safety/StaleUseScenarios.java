@@ -128,7 +128,7 @@ public final class StaleUseScenarios {
                         + " frame's close had given back to malloc (the C heap survived this time)");
             }
             case CHECKED_BUFFER_BLOCK_AFTER_FRAME_CLOSE -> {
-                Kind.Subject allocator = Kind.CHECKED.open(Arena.ofConfined().allocate(64));
+                Kind.Subject allocator = Kind.CHECKED.open(Arena.ofAuto().allocate(64));
                 Kind.Subject frame = allocator.push();
                 MemorySegment block = frame.allocator().allocate(16, 8);
                 block.set(ValueLayout.JAVA_LONG, 0, 42);
@@ -145,7 +145,7 @@ public final class StaleUseScenarios {
             case CHECKED_FREE_OF_PREVIOUS_GENERATION -> previousGeneration(false);
             case CHECKED_REALLOCATE_OF_PREVIOUS_GENERATION -> previousGeneration(true);
             case CHECKED_ARRAY_VIEW_AFTER_GROWTH -> {
-                Kind.Subject allocator = Kind.CHECKED.open(Arena.ofConfined().allocate(4096));
+                Kind.Subject allocator = Kind.CHECKED.open(Arena.ofAuto().allocate(4096));
                 Kind.LongArray array = Kind.longArray(allocator.allocator(), 8);
                 for (int i = 0; i < 8; i++) {
                     array.push(i);
