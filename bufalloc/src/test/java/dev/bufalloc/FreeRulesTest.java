@@ -1,6 +1,7 @@
 package dev.bufalloc;
 
 import dev.bufalloc.system.MallocAllocator;
+import dev.bufalloc.system.UnscopedMallocAllocator;
 import dev.bufalloc.testing.CountingAllocator;
 import dev.bufalloc.testing.NoLeaks;
 
@@ -606,6 +607,62 @@ class FreeRulesTest {
             }
             assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
             assertThat(fallback.outstandingBlocks()).isEqualTo(1);
+        } finally {
+            fallback.releaseOutstanding();
+        }
+    }
+
+    /**
+     * A reallocation that moves a fallback block frees the old block through the fallback; if that free throws,
+     * the Allocator contract still holds: either the reallocation succeeded (the moved block is returned, the old
+     * one forgotten), or it threw and the block is unchanged and still allocated. The fallback here hands out
+     * blocks in the global scope, which the confined allocator scopes itself and so must move on reallocation.
+     * (The shared allocator holds such memory until reset: it calls no free then.)
+     */
+    @ParameterizedTest
+    @EnumSource(value = Kind.class, names = "SHARED", mode = EnumSource.Mode.EXCLUDE)
+    @Disabled("bug: FallbackLedger.reallocate moves a block it scopes itself (allocate, copy, free(find(raw))), and"
+            + " free ends the old block's arena and forgets it before calling the fallback's free; when that free"
+            + " throws, reallocate throws after the move: the caller's block is dead (scope closed), the moved block"
+            + " is never returned (an orphan in the ledger until reset/close/frame close) and the counters miss it."
+            + " Allocator.reallocate says: if it throws, the segment is unchanged and still allocated")
+    void aReallocationWhoseFreeOfTheOldBlockThrowsSucceedsOrLeavesTheBlockAsItWas(Kind kind) {
+        reallocationWhoseFreeOfTheOldBlockThrows(kind);
+    }
+
+    private static void reallocationWhoseFreeOfTheOldBlockThrows(Kind kind) {
+        CountingAllocator fallback = new CountingAllocator(UnscopedMallocAllocator.instance());
+        try (Fixture f = kind.open(16, fallback)) {
+            BufferAllocator allocator = f.allocator();
+            allocator.allocate(16, 1);
+            MemorySegment x = allocator.allocate(16, 8);                // fallback call 1
+            x.fill((byte) 0x5A);
+            RuntimeException injected = new UnsupportedOperationException("injected: the fallback refuses this free");
+            fallback.failOnCall(3, () -> injected);                     // call 2: the new block; call 3: free of x
+
+            MemorySegment moved = null;
+            Throwable thrown = null;
+            try {
+                moved = allocator.reallocate(x, 100, 8);
+            } catch (RuntimeException | Error e) {
+                thrown = e;
+            }
+
+            assertThat(fallback.log()).startsWith(CountingAllocator.Call.ALLOCATE, CountingAllocator.Call.ALLOCATE,
+                    CountingAllocator.Call.FREE);
+            assertThat(allocator.statistics().liveFallbackBlocks()).isEqualTo(1);
+            if (thrown == null) {
+                assertThat(moved.get(ValueLayout.JAVA_BYTE, 15)).isEqualTo((byte) 0x5A);
+                assertThat(allocator.statistics().liveFallbackBytes()).isEqualTo(100);
+                allocator.free(moved);
+            } else {
+                assertThat(thrown).isSameAs(injected);
+                assertThat(x.scope().isAlive()).as("the block is unchanged and still allocated").isTrue();
+                assertThat(x.get(ValueLayout.JAVA_BYTE, 15)).isEqualTo((byte) 0x5A);
+                assertThat(allocator.statistics().liveFallbackBytes()).isEqualTo(16);
+                allocator.free(x);
+            }
+            assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
         } finally {
             fallback.releaseOutstanding();
         }
