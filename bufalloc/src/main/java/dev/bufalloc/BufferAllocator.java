@@ -243,7 +243,8 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      *
      * @throws WrongThreadException if the allocator is confined to another thread
      * @throws IllegalStateException if the allocator is closed, or if a native call still holds a segment
-     *         of an open frame's {@linkplain Frame#asArena() Arena view} (nothing changed then)
+     *         of an open frame's {@linkplain Frame#asArena() Arena view}: then no frame is closed and nothing
+     *         is given back, but the views of frames pushed after that one have ended
      * @throws RuntimeException what the fallback's {@code free} threw, after every fallback block was
      *         released all the same
      */
@@ -256,7 +257,7 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      *
      * @throws WrongThreadException if the allocator is confined to another thread
      * @throws IllegalStateException if the allocator is already closed, or if a native call still holds a
-     *         segment of an open frame's Arena view (nothing changed then)
+     *         segment of an open frame's Arena view (then it is not closed; see {@link #reset()})
      * @throws RuntimeException what the fallback's {@code free} threw, after the allocator was closed all
      *         the same
      */

@@ -5,7 +5,6 @@ import dev.bufalloc.system.UnscopedMallocAllocator;
 import dev.bufalloc.testing.CountingAllocator;
 import dev.bufalloc.testing.NoLeaks;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -285,10 +284,6 @@ class FreeRulesTest {
      * }
      */
     @Test
-    @Disabled("bug: CheckedBufferAllocator.onFree/indexOf match a block by its start offset and scope, and a slice"
-            + " starting where a live block starts has both, so free (or reallocate) of b.asSlice(0, n) ends b's scope:"
-            + " b is dead though it was never freed, and free(b) then gets IllegalArgumentException. The contract"
-            + " says a slice of a block is ignored; indexOf should also compare the byte size")
     void checkedFreeOfASliceOfOneLiveBlockIsIgnoredAndTheBlockStaysLive() {
         freeOfASliceOfOneLiveBlockIsIgnored(Kind.CHECKED);
     }
@@ -621,11 +616,6 @@ class FreeRulesTest {
      */
     @ParameterizedTest
     @EnumSource(value = Kind.class, names = "SHARED", mode = EnumSource.Mode.EXCLUDE)
-    @Disabled("bug: FallbackLedger.reallocate moves a block it scopes itself (allocate, copy, free(find(raw))), and"
-            + " free ends the old block's arena and forgets it before calling the fallback's free; when that free"
-            + " throws, reallocate throws after the move: the caller's block is dead (scope closed), the moved block"
-            + " is never returned (an orphan in the ledger until reset/close/frame close) and the counters miss it."
-            + " Allocator.reallocate says: if it throws, the segment is unchanged and still allocated")
     void aReallocationWhoseFreeOfTheOldBlockThrowsSucceedsOrLeavesTheBlockAsItWas(Kind kind) {
         reallocationWhoseFreeOfTheOldBlockThrows(kind);
     }
