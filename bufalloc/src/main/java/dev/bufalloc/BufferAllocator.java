@@ -53,7 +53,9 @@ import java.util.Objects;
  *       fallback.</li>
  *   <li><b>Reallocate:</b> the most recent buffer block grows or shrinks in place when the buffer has room
  *       and its address suits the alignment: same address, nothing copied. Otherwise the bytes move to a
- *       new block (buffer or fallback).</li>
+ *       new block (buffer or fallback). A segment in the buffer below the cursor that is not a block (a never-allocated slice, or one
+     *       over several blocks) cannot be told from one: it moves too, copying bytes of the caller's buffer;
+     *       nothing is given back.</li>
  *   <li><b>Full buffer:</b> a request that does not fit goes to the fallback; with {@link #withoutFallback}
  *       it gets {@link IndexOutOfBoundsException} saying how many bytes were asked and how many were left.
  *       Either way, if it fails, nothing changes.</li>
@@ -167,9 +169,9 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      *   <li><b>Threads:</b> any thread may call any method; the buffer must be accessible to all of them
      *       ({@code Arena.ofShared()}, {@code ofAuto()}, {@code global()}, or a heap array). No two live
      *       blocks ever overlap, whatever the interleaving.</li>
-     *   <li><b>Free and reallocate:</b> buffer blocks never give bytes back before a reset, and never grow
-     *       in place (another thread may have allocated after them); a reallocation that shrinks keeps the
-     *       address. Fallback memory that the allocator scopes itself (the C library's) is held until the
+     *   <li><b>Free and reallocate:</b> buffer blocks never give bytes back before a reset, and a
+     *       reallocation always moves them (another thread may have allocated after them, and a stale block
+     *       from before a reset may lie over live ones). Fallback memory that the allocator scopes itself (the C library's) is held until the
      *       next reset or close even when its block is freed, so that one shared scope per reset serves
      *       every block.</li>
      *   <li><b>{@link #reset()} and {@link #close()}</b> may be called from any thread, but only when no
@@ -241,7 +243,8 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      *
      * @throws WrongThreadException if the allocator is confined to another thread
      * @throws IllegalStateException if the allocator is closed, or if a native call still holds a segment
-     *         of an open frame's {@linkplain Frame#asArena() Arena view} (nothing changed then)
+     *         of an open frame's {@linkplain Frame#asArena() Arena view}: then no frame is closed and nothing
+     *         is given back, but the views of frames pushed after that one have ended
      * @throws RuntimeException what the fallback's {@code free} threw, after every fallback block was
      *         released all the same
      */
@@ -254,7 +257,7 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      *
      * @throws WrongThreadException if the allocator is confined to another thread
      * @throws IllegalStateException if the allocator is already closed, or if a native call still holds a
-     *         segment of an open frame's Arena view (nothing changed then)
+     *         segment of an open frame's Arena view (then it is not closed; see {@link #reset()})
      * @throws RuntimeException what the fallback's {@code free} threw, after the allocator was closed all
      *         the same
      */

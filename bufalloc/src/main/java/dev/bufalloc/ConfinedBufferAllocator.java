@@ -122,11 +122,11 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     @Override
     public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
         checkOwner();
-        checkAlive(segment);
+        FallbackLedger.requireAlive(segment);
         region.checkRequest(newByteSize, byteAlignment);
         long offset = region.liveOffsetOf(segment, used);
         if (offset < 0) {
-            int slot = liveSlot(segment);
+            int slot = ledger.liveSlot(segment);
             boolean newest = isNewestFallback(slot);
             notePeak();   // a block that shrinks lowers the demand
             MemorySegment moved = ledger.reallocate(slot, newByteSize, byteAlignment);
@@ -172,7 +172,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     @Override
     public void free(MemorySegment segment) {
         checkOwner();
-        checkAlive(segment);
+        FallbackLedger.requireAlive(segment);
         long offset = region.liveOffsetOf(segment, used);
         if (offset >= 0) {
             if (isNewest(offset, segment.byteSize())) {
@@ -183,7 +183,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
             }
             return;
         }
-        int slot = liveSlot(segment);
+        int slot = ledger.liveSlot(segment);
         boolean newest = isNewestFallback(slot);
         int liveBefore = ledger.liveBlocks();
         notePeak();
@@ -203,6 +203,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         moveCursor(0);
         lastStart = -1;
         counters.countReset();
+        assert invariant() && frames.depth() == 0 && lastStart == -1 : this;
         freeAllFallback(failure);
     }
 
@@ -224,6 +225,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         checkOwner();
         long id = frames.push(used, lastStart, ledger.mark(), counters.spill());
         lastStart = -1;   // no block of the new frame yet: nothing older may grow or be given back
+        assert invariant() : this;
         return new Frame(this, frames.depth(), id);
     }
 
@@ -262,6 +264,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         counters.restoreSpill(frames.spill(depth));
         lastStart = frames.lastStart(depth);
         frames.popTo(depth);
+        assert invariant() : this;
         if (ledger.mark() != fallbackMark) {   // the frames took blocks from the fallback
             try {
                 ledger.freeSince(fallbackMark);
@@ -404,26 +407,6 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         return new WrongThreadException("Attempted access outside owner thread " + owner + ": " + this);
     }
 
-    private static void checkAlive(MemorySegment segment) {
-        if (!Checks.requireSegment(segment).scope().isAlive()) {
-            throw notLive(segment);
-        }
-    }
-
-    private int liveSlot(MemorySegment segment) {
-        int slot = ledger.find(segment);
-        if (slot < 0) {
-            throw notLive(segment);
-        }
-        return slot;
-    }
-
-    static IllegalArgumentException notLive(MemorySegment segment) {
-        return new IllegalArgumentException("Not a live block of this allocator: " + Checks.describe(segment)
-                + " is neither in its buffer nor a live fallback block (freed, released by a frame's close or a"
-                + " reset, or from another allocator)");
-    }
-
     /**
      * {@return whether the buffer segment at {@code offset} is exactly the most recent block} An empty block
      * at the innermost frame's start may as well be an older one of the same start: it never counts.
@@ -442,7 +425,13 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
             onRewind(newUsed, used);
         }
         used = newUsed;
-        assert 0 <= used && used <= capacity;
+        assert 0 <= used && used <= capacity : this;   // the frames may not be popped yet: see invariant()
+    }
+
+    /** The class invariant, restored by every slow path that moves the cursor or the frames. */
+    private boolean invariant() {
+        return 0 <= used && used <= capacity && frames.floor() <= used
+                && (lastStart == -1 || (frames.floor() <= lastStart && lastStart <= used));
     }
 
     private void notePeak() {

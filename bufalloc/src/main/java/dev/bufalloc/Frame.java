@@ -67,7 +67,8 @@ public final class Frame implements Allocator, AutoCloseable {
      * ends when the frame closes, before the frame's memory is given back: a segment it allocated, used after
      * that, throws {@link IllegalStateException} instead of reading memory a later allocation may have
      * reused. Closing the arena closes the frame; if a native call still holds one of its segments, closing
-     * throws {@link IllegalStateException} and changes nothing, as a JDK arena's close does. Every call
+     * throws {@link IllegalStateException} and the frame stays open with its memory, as a JDK arena stays
+     * open (the views of frames pushed after it, if any, have ended by then). Every call
      * returns the same view.
      *
      * {@snippet :
@@ -148,7 +149,8 @@ public final class Frame implements Allocator, AutoCloseable {
      *
      * @throws IllegalStateException if this frame is already closed or was ended by a reset or by closing
      *         the allocator (nothing changes then), if a native call still holds a segment of its Arena view
-     *         (nothing changes then), or if frames pushed after it were still open (after closing them too)
+     *         (no frame closes then; views of frames pushed after it have ended), or if frames pushed after
+     *         it were still open (after closing them too)
      * @throws WrongThreadException if called from a thread other than the allocator's owner
      * @throws RuntimeException what the fallback's {@code free} threw, after the frame was closed all the same
      */

@@ -51,7 +51,7 @@ final class FrameArena implements Arena, FrameStack.View {
 
     /**
      * Closes the frame: the view's scope ends first; if it cannot (a native call holds one of its segments),
-     * this throws {@link IllegalStateException} and nothing changes.
+     * this throws {@link IllegalStateException} and the frame stays open (inner views may have ended).
      */
     @Override
     public void close() {

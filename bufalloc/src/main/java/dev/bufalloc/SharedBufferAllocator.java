@@ -95,24 +95,24 @@ final class SharedBufferAllocator implements BufferAllocator {
     /**
      * {@inheritDoc}
      *
-     * <p>A buffer block shrinks in place when its address suits the alignment; otherwise it moves, since
-     * another thread may have allocated right after it. Runs under the allocator's lock, but for the bump.
+     * <p>A buffer block always moves: another thread may have allocated right after it, and a stale block
+     * from before a reset may lie over live ones. Runs under the allocator's lock, but for the bump.
      *
      * @throws IllegalArgumentException if {@code segment} is not a live block of this allocator, if
      *         {@code newByteSize < 0}, or if {@code byteAlignment} is not a power of two or is more than a
      *         heap buffer gives
-     * @throws IndexOutOfBoundsException if the block must move, does not fit, and there is no fallback
+     * @throws IndexOutOfBoundsException if the block does not fit and there is no fallback
      * @throws IllegalStateException if the allocator is closed
      */
     @Override
     public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
-        checkAlive(segment);
+        FallbackLedger.requireAlive(segment);
         region.checkRequest(newByteSize, byteAlignment);
         lock.lock();
         try {
             long offset = region.liveOffsetOf(segment, checkOpen() & USED_MASK);
             if (offset < 0) {
-                int slot = liveSlot(segment);
+                int slot = ledger.liveSlot(segment);
                 boolean newest = ledger.isNewest(slot);
                 notePeak(state);   // a block that shrinks lowers the demand
                 MemorySegment moved = ledger.reallocate(slot, newByteSize, byteAlignment);
@@ -123,10 +123,7 @@ final class SharedBufferAllocator implements BufferAllocator {
                 }
                 return moved;
             }
-            if (newByteSize <= segment.byteSize() && region.isAligned(offset, byteAlignment)) {
-                counters.countInPlace();
-                return region.segment.asSlice(offset, newByteSize);
-            }
+            // Even shrinking moves: a stale block from before a reset can lie below the cursor, over live blocks.
             MemorySegment moved = allocate(newByteSize, byteAlignment);
             long kept = Math.min(segment.byteSize(), newByteSize);
             MemorySegment.copy(segment, 0, moved, 0, kept);
@@ -148,14 +145,14 @@ final class SharedBufferAllocator implements BufferAllocator {
      */
     @Override
     public void free(MemorySegment segment) {
-        checkAlive(segment);
+        FallbackLedger.requireAlive(segment);
         lock.lock();
         try {
             long current = checkOpen();
             if (region.liveOffsetOf(segment, current & USED_MASK) >= 0) {
                 return;
             }
-            int slot = liveSlot(segment);
+            int slot = ledger.liveSlot(segment);
             boolean newest = ledger.isNewest(slot);
             int liveBefore = ledger.liveBlocks();
             notePeak(current);
@@ -256,20 +253,6 @@ final class SharedBufferAllocator implements BufferAllocator {
             throw new IllegalStateException("Already closed: " + this);
         }
         return current;
-    }
-
-    private int liveSlot(MemorySegment segment) {
-        int slot = ledger.find(segment);
-        if (slot < 0) {
-            throw ConfinedBufferAllocator.notLive(segment);
-        }
-        return slot;
-    }
-
-    private static void checkAlive(MemorySegment segment) {
-        if (!Checks.requireSegment(segment).scope().isAlive()) {
-            throw ConfinedBufferAllocator.notLive(segment);
-        }
     }
 
     private void notePeak(long current) {

@@ -20,7 +20,7 @@ import java.lang.foreign.MemorySegment;
  * free was accepted; the cursor. {@code free} and {@code reallocate} name the block by offset and
  * size: the allocator decides from those alone (a block is live while it lies below the cursor; a
  * free gives nothing back, since another thread may have allocated right after the block; a
- * reallocation shrinks in place and moves to grow), so the model needs no per-thread bookkeeping.
+ * reallocation always moves), so the model needs no per-thread bookkeeping.
  */
 @Param(name = "units", gen = IntGen.class, conf = "1:2")       // block sizes 8 and 16
 @Param(name = "alignShift", gen = IntGen.class, conf = "0:1")  // alignment 1 and 8
@@ -115,10 +115,7 @@ public class SharedBufferAllocatorLincheckTest {
             if (offset + size(units) > used) {
                 return -3;                          // not live
             }
-            if (newUnits <= units) {
-                return offset;                      // a shrink stays where it is
-            }
-            return allocate(newUnits, 0);           // a growth moves, even for the block at the cursor
+            return allocate(newUnits, 0);           // every reallocation moves, even a shrink at the cursor
         }
 
         public long usedBytes() {

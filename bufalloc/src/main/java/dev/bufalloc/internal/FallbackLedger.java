@@ -127,6 +127,7 @@ public final class FallbackLedger {
         live++;
         liveBytes += raw.byteSize();
         insert(slot);
+        assert slot == 0 || seqs[slot - 1] < seqs[slot] : "sequence numbers increase with the slots";
         return handed;
     }
 
@@ -147,6 +148,40 @@ public final class FallbackLedger {
                 return entry - 1;
             }
         }
+    }
+
+    /**
+     * {@return the slot of {@code block}, a live block of the allocator: alive, in the buffer or the ledger}
+     *
+     * @param block a segment the caller says is a live fallback block
+     * @throws IllegalArgumentException if it is not one
+     */
+    public int liveSlot(MemorySegment block) {
+        int slot = find(block);
+        if (slot < 0) {
+            throw notLive(block);
+        }
+        return slot;
+    }
+
+    /**
+     * {@return {@code block}, after checking that its scope is alive}
+     *
+     * @param block a segment passed to free or reallocate
+     * @throws NullPointerException if it is null
+     * @throws IllegalArgumentException if its scope ended: a block given back, or from a closed arena
+     */
+    public static MemorySegment requireAlive(MemorySegment block) {
+        if (!Checks.requireSegment(block).scope().isAlive()) {
+            throw notLive(block);
+        }
+        return block;
+    }
+
+    private static IllegalArgumentException notLive(MemorySegment block) {
+        return new IllegalArgumentException("Not a live block of this allocator: " + Checks.describe(block)
+                + " is neither in its buffer nor a live fallback block (freed, released by a frame's close or a"
+                + " reset, or from another allocator)");
     }
 
     /**
@@ -307,6 +342,7 @@ public final class FallbackLedger {
         if (slot == size - 1) {
             trimTail();
         }
+        assert live >= 0 && liveBytes >= 0 && (live > 0 || liveBytes == 0) : "live blocks and bytes agree";
     }
 
     /** Drops freed slots at the end, so that the newest live block is last again. */

@@ -58,6 +58,8 @@ public final class FrameStack {
         slots[slot + ID] = id;
         slots[slot + LAST_START] = lastStart;
         slots[slot + SPILL] = spill;
+        assert depth == 0 || (cursor >= slots[slot - SLOTS + MARK] && fallbackMark >= slots[slot - SLOTS + FALLBACK_MARK])
+                : "a frame opens at or above the one outside it";
         depth++;
         innermostId = id;
         return id;

@@ -1,0 +1,1972 @@
+package dev.bufalloc.safety;
+
+import dev.bufalloc.Allocator;
+
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+/**
+ * Random sequences of calls to bufalloc's public API over every allocator kind ({@link Kind}), stale
+ * uses included, in a JVM of its own: {@link CrashFuzzerTest} starts it as a child and watches it from
+ * outside, so that a crash is a failed test, not a dead test run.
+ *
+ * <p>The guarantee under test: no sequence of calls to bufalloc's public API, with no restricted method
+ * in the caller's code, crashes the JVM or corrupts native memory. A segment bufalloc handed out, used
+ * after its memory was given back, must throw {@link IllegalStateException} (as a closed
+ * {@code Arena}'s segments do) or read bytes of the caller's own buffer; never freed memory.
+ *
+ * <p>The fuzzer keeps a model of every segment it got and classifies it:
+ * <ul>
+ *   <li><b>buffer-backed</b>: a slice of a caller's buffer (a JDK arena's segment or a Java array). Used
+ *       after a free, reset, close or frame close it may still work: it reads the caller's buffer. But
+ *       once that buffer's arena is closed, or in checked mode, or from a frame's {@code asArena()}
+ *       view, after a reset/close/frame close, it must throw;</li>
+ *   <li><b>heap</b>: a Java array's memory, which the garbage collector never frees under a reference:
+ *       any outcome is safe;</li>
+ *   <li><b>other</b> native memory (fallback blocks, malloc blocks): once given back it must throw.</li>
+ * </ul>
+ * Where the contract leaves the outcome open (an outer frame closed while an inner one is open, an
+ * allocator dropped without close), the model marks the blocks concerned <em>uncertain</em>: either
+ * outcome passes, only a crash or an undocumented exception fails.
+ *
+ * <p>A <b>violation</b> is: an operation that ends in an exception other than {@link IllegalStateException},
+ * {@link IllegalArgumentException}, {@link IndexOutOfBoundsException}, {@link WrongThreadException} or
+ * {@link UnsupportedOperationException}; a stale access that must throw but returns; a new block that
+ * overlaps a live one (or fresh memory from the JDK that overlaps a live block: its memory was freed
+ * under it); a valid request on a live allocator that fails; a call on a closed allocator or frame that
+ * succeeds; a second allocator accepted over a buffer a live allocator manages, or one refused over
+ * fresh memory (a stale claim); a checked allocator that accepts a free or reallocate of a block from
+ * before a reset or frame close. A crash is a violation too, seen by the parent as the exit status.
+ *
+ * <p>Run: {@code java --enable-native-access=ALL-UNNAMED -cp <test class path> dev.bufalloc.safety.CrashFuzzer},
+ * with {@code -Dbufalloc.fuzz.seed=N} (replays a batch exactly), {@code -Dbufalloc.fuzz.ops=N} and
+ * {@code -Dbufalloc.fuzz.trace=true} (every operation on stderr, for a batch that crashes) and
+ * {@code -Dbufalloc.fuzz.cautious=true} (a diagnostic: the fuzzer itself then writes into, frees and
+ * reallocates only blocks it knows to be live, so that a crash left comes from bufalloc's own writes). The last
+ * line on stdout is the summary ({@value #SUMMARY} seed=... ops=... staleAccesses=... staleThrows=...
+ * documentedThrows=... violations=...); the exit status is 0 without violations, 3 with, 2 if the
+ * fuzzer itself failed (a JVM crash exits with 1 and a fatal error report on stdout, or with 134 when
+ * the C library aborts).
+ */
+public final class CrashFuzzer {
+
+    static final String SEED_PROPERTY = "bufalloc.fuzz.seed";
+    static final String OPS_PROPERTY = "bufalloc.fuzz.ops";
+    static final String TRACE_PROPERTY = "bufalloc.fuzz.trace";
+    static final String CAUTIOUS_PROPERTY = "bufalloc.fuzz.cautious";
+    static final String SUMMARY = "bufalloc-fuzz summary:";
+    static final String CATEGORIES = "bufalloc-fuzz violations:";
+    static final String VIOLATION = "VIOLATION";
+    /** The exit status when violations were found (1 is what the JVM exits with after a fatal error, core dumps off). */
+    static final int EXIT_VIOLATIONS = 3;
+    /** The exit status when the fuzzer itself failed. */
+    static final int EXIT_FUZZER_ERROR = 2;
+
+    /** The memory key of native memory; heap memory is keyed by its array. */
+    private static final Object NATIVE = new Object();
+    private static final int MAX_BUFS = 20;
+    private static final int MAX_ROOTS = 16;
+    private static final int MAX_BLOCKS = 300;
+    private static final int MAX_ARRAYS = 10;
+    private static final int MAX_CLOSED_FRAMES = 8;
+    private static final int MAX_PRINTED_PER_CATEGORY = 3;
+    private static final int MAX_VIOLATIONS = 2_000;
+    /** Above glibc's mmap threshold: such a block, once freed, is unmapped, and reading it crashes. */
+    private static final long BIG = 300 * 1024;
+
+    public static void main(String[] args) {
+        long seed = Long.getLong(SEED_PROPERTY, System.nanoTime());
+        long ops = Long.getLong(OPS_PROPERTY, 100_000);
+        CrashFuzzer fuzzer = new CrashFuzzer(seed, Boolean.getBoolean(TRACE_PROPERTY), System.err);
+        fuzzer.cautious = Boolean.getBoolean(CAUTIOUS_PROPERTY);
+        int status;
+        try {
+            fuzzer.run(ops);
+            status = fuzzer.violations == 0 ? 0 : EXIT_VIOLATIONS;
+        } catch (Throwable t) {
+            System.err.println("FUZZER ERROR at op " + fuzzer.op + " (seed " + seed + "): the fuzzer itself failed");
+            t.printStackTrace();
+            fuzzer.printRecent();
+            status = EXIT_FUZZER_ERROR;
+        }
+        System.out.println(fuzzer.categories());
+        System.out.println(fuzzer.summary());
+        System.out.flush();
+        System.err.flush();
+        System.exit(status);
+    }
+
+    // ---- the model -------------------------------------------------------------------------------
+
+    /** A caller's buffer: a JDK arena's segment, a Java array, or a part of one. */
+    private static final class Buf {
+        final int id;
+        final String memory;          // confined, shared, auto, global, byte[], long[], scratch
+        MemorySegment segment;        // null once dropped
+        final Arena arena;            // confined and shared: ours to close
+        final Buf top;                // the whole buffer a sub-buffer is a part of; itself otherwise
+        final Object mem;
+        final long start;
+        final long size;
+        boolean arenaClosed;          // on the top buffer
+        boolean dropped;
+        final List<Owner> owners = new ArrayList<>();   // roots made over it
+
+        Buf(int id, String memory, MemorySegment segment, Arena arena, Buf top) {
+            this.id = id;
+            this.memory = memory;
+            this.segment = segment;
+            this.arena = arena;
+            this.top = top == null ? this : top;
+            this.mem = memOf(segment);
+            this.start = segment.address();
+            this.size = segment.byteSize();
+        }
+
+        /** The scratch buffer, seen only through its address range. */
+        Buf(int id, long start, long size) {
+            this.id = id;
+            this.memory = "scratch";
+            this.arena = null;
+            this.top = this;
+            this.mem = NATIVE;
+            this.start = start;
+            this.size = size;
+        }
+
+        boolean closed() {
+            return top.arenaClosed;
+        }
+
+        boolean contains(Object m, long address, long bytes) {
+            return m == mem && address >= start && address - start <= size && bytes <= size - (address - start);
+        }
+
+        boolean overlaps(Buf other) {
+            return other.mem == mem && other.start < start + size && start < other.start + other.size;
+        }
+
+        @Override
+        public String toString() {
+            return "buf#" + id + "(" + memory + ", " + size + " B" + (top != this ? ", part of buf#" + top.id : "")
+                    + (closed() ? ", arena closed" : "") + (dropped ? ", dropped" : "") + ")";
+        }
+    }
+
+    /** An allocator the fuzzer holds: a root (made by a factory), a frame, or a frame's Arena view. */
+    private static final class Owner {
+        final int id;
+        final Kind kind;
+        Kind.Subject subject;         // null once dropped
+        Arena arena;                  // a view's Arena
+        final Owner root;
+        final Owner frame;            // a view's frame
+        final Buf buf;                // the root's buffer, or null
+        final boolean isFrame;
+        final boolean isView;
+        final int depth;              // frames: 1 for the outermost
+        final boolean permanent;      // scratch, malloc, heap: never closed or dropped
+        boolean closed;               // certainly closed (or ended by a reset or close)
+        boolean uncertain;            // state unknown after an ambiguous call
+        boolean dropped;
+        final List<Owner> frames = new ArrayList<>();   // a root's open frames, outermost first
+        boolean framesUncertain;      // a root whose open frames the model no longer knows exactly
+        boolean fallbackTampered;     // a root one of whose fallback blocks was freed behind its back
+        Owner view;                   // a frame's Arena view, once made
+
+        Owner(int id, Kind kind, Kind.Subject subject, Owner root, Owner frame, Buf buf, boolean isFrame,
+              boolean isView, int depth, boolean permanent) {
+            this.id = id;
+            this.kind = kind;
+            this.subject = subject;
+            this.root = root == null ? this : root;
+            this.frame = frame;
+            this.buf = buf;
+            this.isFrame = isFrame;
+            this.isView = isView;
+            this.depth = depth;
+            this.permanent = permanent;
+        }
+
+        boolean isRoot() {
+            return root == this;
+        }
+
+        Allocator allocator() {
+            return subject.allocator();
+        }
+
+        @Override
+        public String toString() {
+            String name = isView ? "view" : isFrame ? "frame" : kind.name();
+            return name + "#" + id + (isFrame || isView ? "@" + root.kind + "#" + root.id + "/d" + depth : "")
+                    + (buf != null && isRoot() ? " over " + buf : "")
+                    + (closed ? " closed" : "") + (uncertain ? " uncertain" : "") + (dropped ? " dropped" : "");
+        }
+    }
+
+    private enum State { LIVE, STALE, UNCERTAIN }
+
+    /** Why a block became stale. */
+    private enum Why { FREE, MOVED, FRAME, RESET, CLOSE }
+
+    /** A segment bufalloc handed out, or the storage of a dynamic array (no segment: reached through the array). */
+    private static final class Block {
+        final int id;
+        final MemorySegment segment;  // null for an array's storage
+        final Owner via;
+        final Owner root;
+        final Buf buf;                // buffer-backed: the buffer; null otherwise
+        final Object mem;
+        final long start;
+        long size;
+        final boolean heap;
+        final boolean strict;         // checked mode or Arena view: must throw after reset/close/frame close
+        final Arr array;              // an array's storage or data view: the array
+        int depthLow;                 // the frames it may belong to: it is freed by closing frame depthLow..depthHigh
+        int depthHigh;
+        boolean framesUnknown;        // allocated while the root's frames were uncertain
+        State state = State.LIVE;
+        Why why;
+        boolean memoryFreed;          // its memory was seen handed out again: it must throw
+
+        Block(int id, MemorySegment segment, Owner via, Buf buf, Object mem, long start, long size, boolean heap,
+              boolean strict, Arr array) {
+            this.id = id;
+            this.segment = segment;
+            this.via = via;
+            this.root = via.root;
+            this.buf = buf;
+            this.mem = mem;
+            this.start = start;
+            this.size = size;
+            this.heap = heap;
+            this.strict = strict;
+            this.array = array;
+        }
+
+        boolean overlaps(Block other) {
+            return other.mem == mem && size > 0 && other.size > 0
+                    && other.start < start + size && start < other.start + other.size;
+        }
+
+        @Override
+        public String toString() {
+            return (array != null && segment == null ? "storage" : "block") + "#" + id + "[" + size + " B at 0x"
+                    + Long.toHexString(start) + ", " + (heap ? "heap" : buf != null ? "in " + buf : "other native")
+                    + (strict ? ", strict" : "") + ", via " + via + ", " + state + (why != null ? " by " + why : "")
+                    + (memoryFreed ? ", memory handed out again" : "") + "]";
+        }
+    }
+
+    /** A dynamic array of longs. */
+    private static final class Arr {
+        final int id;
+        Kind.LongArray array;         // null once dropped
+        final Owner owner;
+        Block storage;
+        final List<Block> views = new ArrayList<>();
+        boolean closed;
+        boolean dropped;
+
+        Arr(int id, Kind.LongArray array, Owner owner) {
+            this.id = id;
+            this.array = array;
+            this.owner = owner;
+        }
+
+        @Override
+        public String toString() {
+            return "array#" + id + " over " + owner;
+        }
+    }
+
+    private static Object memOf(MemorySegment segment) {
+        return segment.isNative() ? NATIVE : segment.heapBase().orElseThrow();
+    }
+
+    // ---- state -----------------------------------------------------------------------------------
+
+    private final long seed;
+    private final SplittableRandom random;
+    private final boolean trace;
+    private final PrintStream log;
+    /** Diagnostic: no writes into, and no free or reallocate of, a block not known to be live. */
+    private boolean cautious;
+    private final List<Buf> bufs = new ArrayList<>();
+    private final List<Buf> globals = new ArrayList<>();
+    private final List<Owner> roots = new ArrayList<>();
+    private final List<Owner> closedFrames = new ArrayList<>();
+    private final List<Block> blocks = new ArrayList<>();
+    private final List<Arr> arrays = new ArrayList<>();
+    private final List<Owner> candidates = new ArrayList<>();
+    private final Map<String, Integer> categories = new TreeMap<>();
+    private final String[] recent = new String[32];
+    private Owner scratch;
+    private Owner malloc;
+    private Owner heap;
+    private Buf scratchBuf;
+    private int nextId;
+    private long op;
+    private long staleAccesses;
+    private long staleThrows;
+    private long documentedThrows;
+    private long violations;
+    private long startNanos;
+
+    CrashFuzzer(long seed, boolean trace, PrintStream log) {
+        this.seed = seed;
+        this.random = new SplittableRandom(seed);
+        this.trace = trace;
+        this.log = log;
+    }
+
+    String summary() {
+        return SUMMARY + " seed=" + seed + " ops=" + op + " staleAccesses=" + staleAccesses + " staleThrows="
+                + staleThrows + " documentedThrows=" + documentedThrows + " violations=" + violations
+                + " millis=" + (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    String categories() {
+        return CATEGORIES + " " + (categories.isEmpty() ? "none" : categories.toString());
+    }
+
+    // ---- the run ---------------------------------------------------------------------------------
+
+    void run(long ops) {
+        startNanos = System.nanoTime();
+        setUp();
+        while (op < ops && violations < MAX_VIOLATIONS) {
+            op++;
+            step(random.nextInt(1000));
+        }
+    }
+
+    private void setUp() {
+        // The scratch buffer's range: the first block of a fresh thread's first frame starts the buffer.
+        Kind.Subject scratchRoot = Kind.SCRATCH.open();
+        Kind.Subject first = scratchRoot.push();
+        long base = first.allocator().allocate(1, 1).address();
+        first.close();
+        scratchBuf = new Buf(++nextId, base, scratchRoot.capacity());
+        scratch = new Owner(++nextId, Kind.SCRATCH, scratchRoot, null, null, scratchBuf, false, false, 0, true);
+        malloc = new Owner(++nextId, Kind.MALLOC, Kind.MALLOC.open(), null, null, null, false, false, 0, true);
+        heap = new Owner(++nextId, Kind.HEAP, Kind.HEAP.open(), null, null, null, false, false, 0, true);
+        roots.add(scratch);
+        roots.add(malloc);
+        roots.add(heap);
+        for (long size : new long[] {64, 256, 4096, 65536}) {
+            MemorySegment segment = Arena.global().allocate(size, 16);
+            globals.add(new Buf(++nextId, "global", segment, null, null));
+        }
+    }
+
+    private void step(int dice) {
+        if (dice < 230) {
+            allocate(pickOwner());
+        } else if (dice < 450) {
+            access(pickBlock());
+        } else if (dice < 520) {
+            free(pickBlock());
+        } else if (dice < 570) {
+            reallocate(pickBlock());
+        } else if (dice < 610) {
+            push(pickFrameRoot());
+        } else if (dice < 650) {
+            closeFrame();
+        } else if (dice < 675) {
+            arenaView();
+        } else if (dice < 700) {
+            newRoot();
+        } else if (dice < 715) {
+            reset(pickRoot());
+        } else if (dice < 730) {
+            close(pickRoot());
+        } else if (dice < 735) {
+            dropRoot(pickRoot());
+        } else if (dice < 745) {
+            closeArena();
+        } else if (dice < 750) {
+            dropBuffer();
+        } else if (dice < 765) {
+            newArray(pickOwner());
+        } else if (dice < 815) {
+            arrayPush(pickArray());
+        } else if (dice < 835) {
+            arrayView(pickArray());
+        } else if (dice < 855) {
+            arrayRead(pickArray());
+        } else if (dice < 865) {
+            arrayClose(pickArray());
+        } else if (dice < 868) {
+            arrayDrop(pickArray());
+        } else if (dice < 890) {
+            foreignFree(pickBlock());
+        } else if (dice < 910) {
+            sliceFree();
+        } else if (dice < 925) {
+            mallocFreesFallbackBlock(pickBlock());
+        } else if (dice < 935) {
+            otherThread();
+        } else if (dice < 955) {
+            invalidRequest(pickOwner());
+        } else if (dice < 970) {
+            dropFrame();
+        } else if (dice < 999) {
+            allocate(innermostOrRoot());
+        } else if (random.nextInt(20) == 0) {
+            gc();
+        }
+    }
+
+    // ---- picking -----------------------------------------------------------------------------------
+
+    private Owner pickOwner() {
+        candidates.clear();
+        for (Owner root : roots) {
+            if (root.subject != null) {
+                candidates.add(root);
+            }
+            for (Owner frame : root.frames) {
+                if (frame.subject != null) {
+                    candidates.add(frame);
+                }
+                if (frame.view != null && frame.view.arena != null) {
+                    candidates.add(frame.view);
+                }
+            }
+        }
+        candidates.addAll(closedFrames);
+        return candidates.get(random.nextInt(candidates.size()));
+    }
+
+    private Owner innermostOrRoot() {
+        Owner root = pickRoot();
+        if (root == null) {
+            return malloc;
+        }
+        for (int i = root.frames.size() - 1; i >= 0; i--) {
+            Owner frame = root.frames.get(i);
+            if (frame.subject != null) {
+                return random.nextInt(4) == 0 && frame.view != null ? frame.view : frame;
+            }
+        }
+        return root;
+    }
+
+    private Owner pickRoot() {
+        return roots.get(random.nextInt(roots.size()));
+    }
+
+    private Owner pickFrameRoot() {
+        for (int tries = 0; tries < 4; tries++) {
+            Owner root = pickRoot();
+            if (root.kind.frames) {
+                return root;
+            }
+        }
+        return scratch;
+    }
+
+    private Block pickBlock() {
+        if (blocks.isEmpty()) {
+            return null;
+        }
+        return blocks.get(random.nextInt(blocks.size()));
+    }
+
+    private Arr pickArray() {
+        return arrays.isEmpty() ? null : arrays.get(random.nextInt(arrays.size()));
+    }
+
+    private long pickSize() {
+        int dice = random.nextInt(100);
+        if (dice < 3) {
+            return 0;
+        } else if (dice < 55) {
+            return 1 + random.nextInt(64);
+        } else if (dice < 85) {
+            return 65 + random.nextInt(960);
+        } else if (dice < 97) {
+            return 1025 + random.nextInt(15_360);
+        }
+        return 65_536 + random.nextLong(BIG);
+    }
+
+    private long pickAlignment() {
+        int dice = random.nextInt(100);
+        if (dice < 30) {
+            return 1;
+        } else if (dice < 70) {
+            return 1L << (1 + random.nextInt(3));   // 2, 4, 8
+        } else if (dice < 88) {
+            return 16;
+        }
+        return 1L << (5 + random.nextInt(8));      // 32 .. 4096
+    }
+
+    // ---- expectations --------------------------------------------------------------------------------
+
+    private enum Expect { SUCCEED, FAIL, ANY }
+
+    /** What a call through {@code owner} must do: a live, usable allocator must serve, a closed one must refuse. */
+    private Expect usability(Owner owner) {
+        Owner root = owner.root;
+        if (owner.uncertain || root.uncertain || (owner.frame != null && owner.frame.uncertain)) {
+            return Expect.ANY;
+        }
+        if (owner.closed || root.closed || (owner.frame != null && owner.frame.closed)) {
+            return Expect.FAIL;
+        }
+        Owner frame = owner.isView ? owner.frame : owner.isFrame ? owner : null;
+        if (frame != null && (root.framesUncertain || root.frames.isEmpty() || root.frames.getLast() != frame)) {
+            return Expect.ANY;   // not the innermost frame: refused today; a rewrite may close the inner ones
+        }
+        if (degraded(root)) {
+            return Expect.ANY;
+        }
+        return Expect.SUCCEED;
+    }
+
+    /** A root whose buffer was closed under it, or whose fallback blocks were freed behind its back. */
+    private static boolean degraded(Owner root) {
+        return (root.buf != null && root.buf.closed()) || root.fallbackTampered || root.dropped;
+    }
+
+    /** Whether a valid request may still be refused with {@code thrown} by a live allocator. */
+    private static boolean acceptableRefusal(Owner owner, Throwable thrown, long alignment) {
+        Owner root = owner.root;
+        if (thrown instanceof IndexOutOfBoundsException) {
+            return root.kind.fallback == Kind.Fallback.NONE && root.kind.overBuffer;
+        }
+        if (thrown instanceof IllegalArgumentException) {
+            return alignment > maxAlignment(root);
+        }
+        return false;
+    }
+
+    /** The largest alignment a root can give for any request: heap buffers and the heap allocator give at most 8. */
+    private static long maxAlignment(Owner root) {
+        long limit = Long.MAX_VALUE;
+        if (root.kind == Kind.HEAP || root.kind.fallback == Kind.Fallback.HEAP) {
+            limit = 8;
+        }
+        if (root.buf != null && root.buf.mem != NATIVE) {
+            long element = root.buf.mem instanceof long[] ? 8 : 1;
+            long offset = root.buf.start;   // a heap segment's address is its offset in the array
+            limit = Math.min(limit, offset == 0 ? element : Math.min(element, Long.lowestOneBit(offset)));
+        }
+        return limit;
+    }
+
+    /** Blocks whose owner the fuzzer let go of or lost track of: either outcome of an access is fine. */
+    private static boolean lenient(Block block) {
+        return block.root.dropped || block.root.uncertain || block.via.uncertain
+                || (block.buf != null && block.buf.dropped);
+    }
+
+    /** Whether a use of {@code block} must throw: its memory was given back and is not the caller's buffer. */
+    private static boolean mustThrow(Block block) {
+        if (block.heap) {
+            return false;   // the garbage collector frees no array we hold
+        }
+        if (block.memoryFreed || (block.buf != null && block.buf.closed())) {
+            return true;
+        }
+        if (block.state != State.STALE) {
+            return false;
+        }
+        return block.buf == null || (block.strict && block.why != Why.FREE);
+    }
+
+    private static boolean mayThrow(Block block) {
+        return block.state != State.LIVE || lenient(block) || mustThrow(block);
+    }
+
+    private static boolean documented(Throwable thrown) {
+        return thrown instanceof IllegalStateException || thrown instanceof IllegalArgumentException
+                || thrown instanceof IndexOutOfBoundsException || thrown instanceof WrongThreadException
+                || thrown instanceof UnsupportedOperationException;
+    }
+
+    /** Runs a call and returns what it threw, or null. */
+    private static Throwable attempt(Runnable call) {
+        try {
+            call.run();
+            return null;
+        } catch (Throwable thrown) {
+            return thrown;
+        }
+    }
+
+    /**
+     * Checks a call's outcome against what it must do; returns whether it succeeded. An undocumented
+     * exception is always a violation.
+     */
+    private boolean judge(String call, Throwable thrown, Expect expect, Supplier<String> refusal) {
+        if (thrown == null) {
+            if (expect == Expect.FAIL) {
+                violation("closed-but-served", call + " succeeded, but the allocator or frame is closed");
+            }
+            return true;
+        }
+        if (!documented(thrown)) {
+            violation("undocumented-exception", call + " threw an undocumented " + describe(thrown));
+            return false;
+        }
+        documentedThrows++;
+        if (expect == Expect.SUCCEED) {
+            String why = refusal.get();
+            if (why != null) {
+                violation(why, call + " was refused by a live allocator: " + describe(thrown));
+            }
+        }
+        return false;
+    }
+
+    // ---- operations --------------------------------------------------------------------------------
+
+    private void allocate(Owner owner) {
+        long size = pickSize();
+        long alignment = pickAlignment();
+        note("allocate " + size + "/" + alignment + " via " + owner);
+        MemorySegment[] result = new MemorySegment[1];
+        Throwable thrown = attempt(() -> result[0] = owner.isView
+                ? owner.arena.allocate(size, alignment) : owner.allocator().allocate(size, alignment));
+        Expect expect = usability(owner);
+        if (judge("allocate(" + size + ", " + alignment + ") via " + owner, thrown, expect,
+                () -> acceptableRefusal(owner, thrown, alignment) ? null : "valid-request-refused")) {
+            if (expect == Expect.ANY && (owner.isFrame || owner.isView) && !owner.root.framesUncertain
+                    && !owner.root.frames.isEmpty() && owner.root.frames.getLast() != (owner.isView ? owner.frame : owner)) {
+                framesUncertain(owner.root);   // served through an outer frame: the inner ones may be closed
+            }
+            if (result[0].byteSize() != size) {
+                violation("wrong-size", "allocate(" + size + ") returned " + result[0].byteSize() + " bytes");
+            }
+            if (result[0].byteSize() > 0 && result[0].address() % alignment != 0 && result[0].isNative()) {
+                violation("misaligned", "allocate(" + size + ", " + alignment + ") returned address 0x"
+                        + Long.toHexString(result[0].address()));
+            }
+            track(result[0], owner, null, null);
+        }
+    }
+
+    /** Starts tracking a segment bufalloc handed out; checks that it overlaps no live block. */
+    private Block track(MemorySegment segment, Owner via, Arr array, Block replaced) {
+        Owner root = via.root;
+        Object mem = memOf(segment);
+        Buf buf = root.buf != null && root.buf.contains(mem, segment.address(), segment.byteSize()) ? root.buf : null;
+        boolean heapMemory = !segment.isNative();
+        boolean strict = !heapMemory && (root.kind.checked || via.isView);
+        Block block = new Block(++nextId, segment, via, buf, mem, segment.address(), segment.byteSize(),
+                heapMemory, strict, array);
+        block.depthLow = root.frames.size();
+        block.depthHigh = root.frames.size();
+        block.framesUnknown = root.framesUncertain;
+        checkFresh(block, replaced);
+        add(block);
+        if (trace) {
+            log.println("  = " + block);
+        }
+        return block;
+    }
+
+    private void add(Block block) {
+        if (blocks.size() >= MAX_BLOCKS) {
+            evictBlock();
+        }
+        blocks.add(block);
+    }
+
+    private void evictBlock() {
+        int index = random.nextInt(blocks.size());
+        Block victim = blocks.get(index);
+        if (victim.array != null && victim.segment == null) {
+            return;   // an array's storage stays while the array is tracked
+        }
+        if (victim.root == malloc && victim.state == State.LIVE && victim.segment != null && victim.array == null) {
+            attempt(() -> malloc.allocator().free(victim.segment));   // no leak for the forgotten block
+        }
+        blocks.set(index, blocks.getLast());
+        blocks.removeLast();
+    }
+
+    /**
+     * Checks fresh memory from bufalloc against every tracked block: overlapping a live block is a
+     * violation; overlapping another buffer's stale block, or a freed fallback block, shows that the
+     * old block's memory was given back, so using it must throw from now on.
+     */
+    private void checkFresh(Block fresh, Block replaced) {
+        if (fresh.buf != null && fresh.buf.closed()) {
+            return;   // a slice of a closed arena's buffer: no memory is handed out (using it must throw)
+        }
+        for (Block other : blocks) {
+            if (other == replaced || other == fresh || !other.overlaps(fresh)
+                    || (other.buf != null && other.buf.closed())) {
+                continue;
+            }
+            boolean sameBuffer = other.buf != null && fresh.buf != null && other.buf.top == fresh.buf.top;
+            if (sameBuffer && other.state != State.LIVE) {
+                continue;   // the buffer's bytes, handed out again after a free, reset or frame close
+            }
+            boolean heapAllocatorBlock = fresh.heap && fresh.buf == null;   // its own array: only a stale input aliases
+            if (other.state == State.LIVE && !lenient(other) && !(other.buf != null && other.buf.closed())
+                    && !(fresh.array != null && fresh.array == other.array) && !heapAllocatorBlock) {
+                violation("overlap", "new " + fresh + " overlaps live " + other);
+            }
+            if (!sameBuffer && !other.heap) {
+                other.memoryFreed = true;
+            }
+        }
+    }
+
+    /** Checks fresh memory from the JDK against every tracked block: if it overlaps one, that block's memory was freed. */
+    private void checkFreshJdkMemory(Buf fresh) {
+        for (Block block : blocks) {
+            if (block.heap || block.mem != fresh.mem || block.size == 0
+                    || block.start >= fresh.start + fresh.size || fresh.start >= block.start + block.size) {
+                continue;
+            }
+            if (block.state == State.LIVE && !lenient(block) && !(block.buf != null && block.buf.closed())) {
+                violation("freed-under-live-block", "the JDK handed out " + fresh + ", overlapping live " + block
+                        + ": its memory was freed while it was live");
+            }
+            block.memoryFreed = true;
+        }
+    }
+
+    private void access(Block block) {
+        if (block == null || block.segment == null || block.size == 0) {
+            return;
+        }
+        note("access " + block);
+        boolean stale = block.state != State.LIVE || mustThrow(block);
+        if (stale) {
+            staleAccesses++;
+        }
+        if (mustThrow(block)) {
+            if (usable(block.segment)) {
+                // The read would return freed memory (or crash, if it was unmapped): report it and go on.
+                violation("stale-segment-usable", "a read of " + block + " would return: its memory was given back"
+                        + " and is not the caller's buffer, but its segment's scope is alive");
+                return;
+            }
+            long offset = random.nextLong(block.size);
+            Throwable read = attempt(() -> block.segment.get(ValueLayout.JAVA_BYTE, offset));
+            if (read == null) {
+                violation("stale-read-succeeded", "a read of " + block + " returned: its memory was given back"
+                        + " and is not the caller's buffer");
+                return;   // writing there would corrupt the C heap and end the run
+            }
+            if (!(read instanceof IllegalStateException || read instanceof WrongThreadException)) {
+                violation("stale-read-wrong-exception", "a read of " + block + " threw " + describe(read));
+                return;
+            }
+            staleThrows++;
+            Throwable write = attempt(() -> block.segment.set(ValueLayout.JAVA_BYTE, offset, (byte) 0x5A));
+            if (write == null) {
+                violation("stale-write-succeeded", "a write to " + block + " returned, though a read threw");
+            } else if (!documented(write)) {
+                violation("undocumented-exception", "a write to " + block + " threw " + describe(write));
+            }
+            return;
+        }
+        boolean readOnly = cautious && (block.state != State.LIVE || lenient(block));
+        Throwable thrown = attempt(() -> {
+            if (readOnly) {
+                block.segment.get(ValueLayout.JAVA_BYTE, 0);
+            } else {
+                touch(block.segment);
+            }
+        });
+        if (thrown == null) {
+            return;
+        }
+        if (thrown instanceof IllegalStateException && mayThrow(block)) {
+            if (stale) {
+                staleThrows++;
+            }
+            return;
+        }
+        violation(documented(thrown) ? "live-block-unusable" : "undocumented-exception",
+                "an access to " + block + " threw " + describe(thrown));
+    }
+
+    /**
+     * Whether an access to {@code segment} on this thread would succeed: exactly when its scope is alive and
+     * this thread may access it. Asked before reading a segment that must throw, so that a run that finds
+     * one does not crash on it (its memory may be unmapped) but reports it and goes on.
+     */
+    private static boolean usable(MemorySegment segment) {
+        return segment.scope().isAlive() && segment.isAccessibleBy(Thread.currentThread());
+    }
+
+    /** Reads or writes a few bytes of a segment. */
+    private void touch(MemorySegment segment) {
+        long size = segment.byteSize();
+        switch (random.nextInt(5)) {
+            case 0 -> segment.get(ValueLayout.JAVA_BYTE, random.nextLong(size));
+            case 1 -> segment.set(ValueLayout.JAVA_BYTE, random.nextLong(size), (byte) random.nextInt());
+            case 2 -> {
+                if (size >= 8) {
+                    segment.set(ValueLayout.JAVA_LONG_UNALIGNED, random.nextLong(size - 7), random.nextLong());
+                } else {
+                    segment.get(ValueLayout.JAVA_BYTE, 0);
+                }
+            }
+            case 3 -> segment.asSlice(random.nextLong(size)).fill((byte) random.nextInt());
+            default -> {
+                long sum = 0;
+                for (long i = 0; i < Math.min(size, 64); i++) {
+                    sum += segment.get(ValueLayout.JAVA_BYTE, i);
+                }
+                if (sum == Long.MIN_VALUE) {
+                    throw new AssertionError();   // keeps the reads
+                }
+            }
+        }
+    }
+
+    /** The owner a block is freed or reallocated through: the one it came from, its root, or the innermost frame. */
+    private Owner through(Block block) {
+        Owner via = block.via.isView ? block.via.frame : block.via;
+        int dice = random.nextInt(3);
+        if (dice == 0 && block.root.subject != null) {
+            return block.root;
+        }
+        if (dice == 1 && !block.root.frames.isEmpty() && block.root.frames.getLast().subject != null) {
+            return block.root.frames.getLast();
+        }
+        if (via.subject != null) {
+            return via;
+        }
+        return block.root.subject != null ? block.root : null;
+    }
+
+    private void free(Block block) {
+        if (block == null || block.segment == null || (cautious && (block.state != State.LIVE || lenient(block)))) {
+            return;
+        }
+        Owner owner = through(block);
+        if (owner == null) {
+            return;
+        }
+        note("free " + block + " through " + owner);
+        List<Block> aliases = aliases(block, owner.root == malloc);
+        Throwable thrown = attempt(() -> owner.allocator().free(block.segment));
+        Expect expect = usability(owner);
+        if (block.state != State.LIVE || lenient(block) || block.array != null) {   // a data view: a slice of a block
+            expect = expect == Expect.FAIL ? Expect.FAIL : Expect.ANY;
+        }
+        boolean freed = judge("free(" + block + ") through " + owner, thrown, expect, () -> "live-free-refused");
+        if (!freed) {
+            return;
+        }
+        if (checkedShouldRefuse(block)) {
+            violation("checked-stale-free-accepted", "a checked allocator accepted free(" + block + ")");
+        }
+        if (block.state == State.STALE && block.root == malloc && !aliases.isEmpty()) {
+            violation("stale-free-freed-live-block", "malloc's free(" + block + ") was accepted and freed live "
+                    + aliases.getFirst() + ", which has the same address and size");
+        }
+        forget(aliases);   // the allocator cannot tell them from the block: they may be freed now
+        if (block.state != State.STALE) {
+            stale(block, Why.FREE);
+        }
+        storageFreedThrough(block);
+    }
+
+    /** Whether a checked allocator must refuse a free or reallocate of the block: it is from before a reset, close or frame close. */
+    private static boolean checkedShouldRefuse(Block block) {
+        return block.state == State.STALE && block.root.kind.checked && !block.heap && block.size > 0
+                && !lenient(block) && (block.why == Why.RESET || block.why == Why.CLOSE || block.why == Why.FRAME);
+    }
+
+    /** The other tracked live blocks of the block's root with its address and size: a free of one frees any. */
+    private List<Block> aliases(Block block) {
+        return aliases(block, false);
+    }
+
+    /** As {@link #aliases(Block)}, of every root when {@code anyRoot} (malloc's free reaches every malloc block). */
+    private List<Block> aliases(Block block, boolean anyRoot) {
+        List<Block> aliases = new ArrayList<>();
+        for (Block other : blocks) {
+            if (other != block && (anyRoot || other.root == block.root) && other.state != State.STALE
+                    && other.mem == block.mem && other.start == block.start && other.size == block.size) {
+                aliases.add(other);
+            }
+        }
+        return aliases;
+    }
+
+    private void forget(List<Block> forgotten) {
+        for (Block block : forgotten) {
+            block.root.fallbackTampered = true;   // its allocator may find the block freed under it
+            if (block.array != null && block.segment == null) {
+                uncertain(block);   // an array's storage stays tracked
+            } else {
+                blocks.remove(block);
+            }
+        }
+    }
+
+    /** A free of a data view that is exactly its array's storage frees the storage: the array must not use it. */
+    private void storageFreedThrough(Block block) {
+        Arr arr = block.array;
+        if (arr == null || block.segment == null || arr.storage == null) {
+            return;
+        }
+        Block storage = arr.storage;
+        if (storage.mem == block.mem && storage.start == block.start && storage.size == block.size) {
+            stale(storage, Why.FREE);
+            for (Block view : arr.views) {
+                stale(view, Why.FREE);
+            }
+        }
+    }
+
+    private void reallocate(Block block) {
+        if (block == null || block.segment == null || block.via.isView || block.array != null
+                || (cautious && (block.state != State.LIVE || lenient(block)))) {
+            return;
+        }
+        Owner owner = through(block);
+        if (owner == null) {
+            return;
+        }
+        long size = random.nextInt(4) == 0 ? block.size / 2 : pickSize();
+        long alignment = random.nextInt(3) == 0 ? 1 : pickAlignment();
+        note("reallocate " + block + " to " + size + "/" + alignment + " through " + owner);
+        MemorySegment[] result = new MemorySegment[1];
+        List<Block> aliases = aliases(block, owner.root == malloc);
+        Throwable thrown = attempt(() -> result[0] = owner.allocator().reallocate(block.segment, size, alignment));
+        Expect expect = usability(owner);
+        if (block.state != State.LIVE || lenient(block)) {
+            expect = expect == Expect.FAIL ? Expect.FAIL : Expect.ANY;
+        }
+        if (!judge("reallocate(" + block + ", " + size + ", " + alignment + ") through " + owner, thrown, expect,
+                () -> acceptableRefusal(owner, thrown, alignment) ? null : "valid-request-refused")) {
+            return;
+        }
+        MemorySegment moved = result[0];
+        if (moved.byteSize() != size) {
+            violation("wrong-size", "reallocate to " + size + " returned " + moved.byteSize() + " bytes");
+        }
+        if (checkedShouldRefuse(block)) {
+            violation("checked-stale-reallocate-accepted", "a checked allocator accepted reallocate(" + block + ")");
+        }
+        if (block.state == State.STALE && block.root == malloc && !aliases.isEmpty()) {
+            violation("stale-reallocate-moved-live-block", "malloc's reallocate(" + block + ") was accepted and took"
+                    + " live " + aliases.getFirst() + ", which has the same address and size");
+        }
+        forget(aliases);
+        boolean inPlace = memOf(moved) == block.mem && moved.address() == block.start;
+        boolean wasLive = block.state == State.LIVE;
+        Block fresh = track(moved, owner, null, block);
+        if (wasLive) {
+            if (inPlace && moved.byteSize() < block.size && block.buf == null && !block.heap) {
+                stale(block, Why.MOVED);   // shrunk in place: the old segment's tail was given back
+                fresh.depthLow = block.depthLow;
+                fresh.depthHigh = block.depthHigh;
+                fresh.framesUnknown = block.framesUnknown;
+            } else if (inPlace) {
+                uncertain(block);   // the old segment: same memory, now the new block's
+                fresh.depthLow = block.depthLow;
+                fresh.depthHigh = block.depthHigh;
+                fresh.framesUnknown = block.framesUnknown;
+            } else {
+                stale(block, Why.MOVED);
+                if (block.buf == null && fresh.buf == null && !block.heap) {
+                    fresh.depthLow = Math.min(block.depthLow, fresh.depthLow);   // a fallback block keeps its age
+                    fresh.framesUnknown |= block.framesUnknown;
+                }
+            }
+        }
+    }
+
+    private void push(Owner root) {
+        if (root == null || root.subject == null || !root.kind.frames) {
+            return;
+        }
+        note("push on " + root);
+        Kind.Subject[] frame = new Kind.Subject[1];
+        Throwable thrown = attempt(() -> frame[0] = root.subject.push());
+        Expect expect = usability(root);
+        if (judge("push() on " + root, thrown, expect, () -> "push-refused")) {
+            Owner owner = new Owner(++nextId, root.kind, frame[0], root, null, root.buf, true, false,
+                    root.frames.size() + 1, false);
+            owner.uncertain = root.framesUncertain || root.uncertain;
+            root.frames.add(owner);
+        }
+    }
+
+    private void closeFrame() {
+        Owner frame;
+        int dice = random.nextInt(10);
+        if (dice == 0 && !closedFrames.isEmpty()) {
+            frame = closedFrames.get(random.nextInt(closedFrames.size()));
+            if (frame.subject == null) {
+                return;
+            }
+        } else {
+            Owner root = pickFrameRoot();
+            if (root.frames.isEmpty()) {
+                return;
+            }
+            frame = dice == 1 ? root.frames.get(random.nextInt(root.frames.size())) : root.frames.getLast();
+            if (frame.subject == null) {
+                return;
+            }
+        }
+        boolean viaView = frame.view != null && frame.view.arena != null && random.nextBoolean();
+        note("close " + frame + (viaView ? " through its view" : ""));
+        Throwable thrown = attempt(() -> {
+            if (viaView) {
+                frame.view.arena.close();
+            } else {
+                frame.subject.close();
+            }
+        });
+        Owner root = frame.root;
+        boolean innermost = !root.frames.isEmpty() && root.frames.getLast() == frame;
+        Expect expect;
+        if (frame.uncertain || root.uncertain || root.framesUncertain) {
+            expect = Expect.ANY;
+        } else if (frame.closed || root.closed) {
+            expect = Expect.FAIL;
+        } else if (!innermost || degraded(root)) {
+            expect = Expect.ANY;
+        } else {
+            expect = Expect.SUCCEED;
+        }
+        boolean closed = judge("close() of " + frame, thrown, expect, () -> "frame-close-refused");
+        if (frame.closed) {
+            return;
+        }
+        int index = root.frames.indexOf(frame);
+        if (index < 0) {
+            return;
+        }
+        if (closed && !root.framesUncertain) {
+            closeFramesFrom(root, index);
+        } else if (closed) {
+            closeFramesFrom(root, index);
+            framesUncertain(root);
+        } else {
+            framesUncertain(root);
+        }
+    }
+
+    /** Closes the frames of {@code root} from {@code index} on (a close that returned), and ends their blocks. */
+    private void closeFramesFrom(Owner root, int index) {
+        int depth = index + 1;
+        while (root.frames.size() > index) {
+            Owner frame = root.frames.removeLast();
+            frame.closed = true;
+            if (frame.view != null) {
+                frame.view.closed = true;
+            }
+            if (frame.subject != null) {
+                closedFrames.add(frame);
+                if (closedFrames.size() > MAX_CLOSED_FRAMES) {
+                    closedFrames.removeFirst();
+                }
+            }
+        }
+        for (Block block : blocks) {
+            if (block.root != root || block.state == State.STALE) {
+                continue;
+            }
+            if (block.framesUnknown) {
+                uncertain(block);
+            } else if (block.depthLow >= depth) {
+                stale(block, Why.FRAME);
+            } else if (block.depthHigh >= depth) {
+                uncertain(block);
+            }
+        }
+    }
+
+    /** The model no longer knows which of {@code root}'s frames are open: their blocks may be freed or not. */
+    private void framesUncertain(Owner root) {
+        root.framesUncertain = true;
+        for (Owner frame : root.frames) {
+            frame.uncertain = true;
+            if (frame.view != null) {
+                frame.view.uncertain = true;
+            }
+        }
+        for (Block block : blocks) {
+            if (block.root == root && (block.depthHigh >= 1 || block.framesUnknown)) {
+                uncertain(block);
+            }
+        }
+    }
+
+    private void dropFrame() {
+        Owner root = pickFrameRoot();
+        if (root.frames.isEmpty()) {
+            return;
+        }
+        Owner frame = root.frames.get(random.nextInt(root.frames.size()));
+        note("drop " + frame);
+        frame.subject = null;   // left open, as by an exception between push and try
+        frame.dropped = true;
+        if (frame.view != null) {
+            frame.view.arena = null;
+            frame.view.dropped = true;
+        }
+    }
+
+    private void arenaView() {
+        Owner root = pickFrameRoot();
+        if (root.frames.isEmpty()) {
+            return;
+        }
+        Owner frame = random.nextInt(4) == 0 ? root.frames.get(random.nextInt(root.frames.size())) : root.frames.getLast();
+        if (frame.subject == null) {
+            return;
+        }
+        note("asArena of " + frame);
+        Arena[] view = new Arena[1];
+        Throwable thrown = attempt(() -> view[0] = frame.subject.asArena());
+        Expect expect = frame.uncertain || root.uncertain || root.framesUncertain ? Expect.ANY
+                : frame.closed ? Expect.FAIL : degraded(root) ? Expect.ANY : Expect.SUCCEED;
+        boolean heapBuffer = root.buf != null && root.buf.mem != NATIVE;
+        if (judge("asArena() of " + frame, thrown, expect,
+                () -> heapBuffer && thrown instanceof UnsupportedOperationException ? null : "as-arena-refused")) {
+            if (heapBuffer) {
+                violation("heap-arena-view", "asArena() of a frame over a heap buffer returned " + view[0]);
+            }
+            if (frame.view == null) {
+                Owner owner = new Owner(++nextId, root.kind, frame.subject, root, frame, root.buf, false, true,
+                        frame.depth, false);
+                owner.arena = view[0];
+                owner.uncertain = frame.uncertain;
+                frame.view = owner;
+            } else if (frame.view.arena != null && frame.view.arena != view[0]) {
+                frame.view.arena = view[0];
+            }
+        }
+    }
+
+    private void newRoot() {
+        Kind kind = switch (random.nextInt(9)) {
+            case 0, 1 -> Kind.BUFFER;
+            case 2 -> Kind.BUFFER_HEAP_FALLBACK;
+            case 3 -> Kind.BUFFER_NO_FALLBACK;
+            case 4, 5 -> Kind.CHECKED;
+            default -> Kind.SHARED;
+        };
+        Buf buf = random.nextInt(10) < 7 ? newBuffer() : pickBuffer();
+        if (buf == null || buf.segment == null) {
+            return;
+        }
+        note("open " + kind + " over " + buf);
+        Kind.Subject[] subject = new Kind.Subject[1];
+        Throwable thrown = attempt(() -> subject[0] = kind.open(buf.segment));
+        boolean certainOwner = false;
+        boolean possibleOwner = false;
+        for (Buf other : allBuffers()) {
+            if (other != buf && (other.closed() || other.dropped)) {
+                continue;   // its memory may be handed out again: no claim on it can be valid
+            }
+            if (other.overlaps(buf)) {
+                for (Owner owner : other.owners) {
+                    if (!owner.closed) {
+                        if (owner.dropped || owner.uncertain) {
+                            possibleOwner = true;
+                        } else {
+                            certainOwner = true;
+                        }
+                    }
+                }
+            }
+        }
+        String call = kind + ".open(" + buf + ")";
+        if (buf.closed()) {
+            if (thrown == null) {
+                violation("closed-buffer-accepted", call + " succeeded over a closed arena's buffer");
+            } else if (!(thrown instanceof IllegalArgumentException || thrown instanceof IllegalStateException)) {
+                violation("undocumented-exception", call + " threw " + describe(thrown));
+            } else {
+                documentedThrows++;
+            }
+        } else if (certainOwner) {
+            if (thrown == null) {
+                violation("second-allocator-accepted", call + " succeeded, but a live allocator manages the buffer");
+            } else if (!(thrown instanceof IllegalStateException)) {
+                violation(documented(thrown) ? "wrong-claim-exception" : "undocumented-exception",
+                        call + " threw " + describe(thrown));
+            } else {
+                documentedThrows++;
+            }
+        } else if (thrown != null) {
+            if (!documented(thrown)) {
+                violation("undocumented-exception", call + " threw " + describe(thrown));
+            } else if (possibleOwner && thrown instanceof IllegalStateException) {
+                documentedThrows++;
+            } else {
+                violation("spurious-claim-refusal", call + " was refused though no live allocator manages that memory"
+                        + " (a claim outlived its allocator's buffer): " + describe(thrown));
+            }
+        }
+        if (thrown == null) {
+            if (roots.size() >= MAX_ROOTS + 3) {
+                retireRoot();
+            }
+            Owner root = new Owner(++nextId, kind, subject[0], null, null, buf, false, false, 0, false);
+            roots.add(root);
+            buf.owners.add(root);
+        }
+    }
+
+    private List<Buf> allBuffers() {
+        List<Buf> all = new ArrayList<>(bufs);
+        all.addAll(globals);
+        return all;
+    }
+
+    private Buf pickBuffer() {
+        List<Buf> all = allBuffers();
+        Buf buf = all.get(random.nextInt(all.size()));
+        if (buf.segment != null && !buf.closed() && buf.size >= 64 && random.nextInt(3) == 0) {
+            long offset = random.nextLong(buf.size / 2);
+            long size = 1 + random.nextLong(buf.size - offset);
+            Buf part = new Buf(++nextId, buf.memory, buf.segment.asSlice(offset, size), null, buf.top);
+            addBuffer(part);
+            return part;
+        }
+        return buf;
+    }
+
+    private Buf newBuffer() {
+        long size = switch (random.nextInt(20)) {
+            case 0 -> BIG;
+            case 1, 2 -> 65_536;
+            case 3, 4, 5, 6, 7, 8, 9 -> 16 + random.nextInt(496);
+            default -> 512 + random.nextInt(7680);
+        };
+        long alignment = 1L << random.nextInt(13);
+        Buf buf = switch (random.nextInt(7)) {
+            case 0, 1 -> {
+                Arena arena = Arena.ofConfined();
+                yield new Buf(++nextId, "confined", arena.allocate(size, alignment), arena, null);
+            }
+            case 2 -> {
+                Arena arena = Arena.ofShared();
+                yield new Buf(++nextId, "shared", arena.allocate(size, alignment), arena, null);
+            }
+            case 3 -> new Buf(++nextId, "auto", Arena.ofAuto().allocate(size, alignment), null, null);
+            case 4 -> globals.get(random.nextInt(globals.size()));
+            case 5 -> new Buf(++nextId, "byte[]", MemorySegment.ofArray(new byte[(int) size]), null, null);
+            default -> new Buf(++nextId, "long[]", MemorySegment.ofArray(new long[(int) (size + 7) / 8]), null, null);
+        };
+        if (buf.memory.equals("global")) {
+            return buf;
+        }
+        if (buf.mem == NATIVE) {
+            checkFreshJdkMemory(buf);
+        }
+        addBuffer(buf);
+        return buf;
+    }
+
+    private void addBuffer(Buf buf) {
+        if (bufs.size() >= MAX_BUFS) {
+            Buf old = bufs.removeFirst();
+            if (old.arena != null && !old.arenaClosed) {
+                closeArena(old);      // its allocators, if any, are left over a closed buffer
+            }
+            old.segment = null;       // dropped: an automatic buffer's memory goes when it is unreachable
+            old.dropped = true;
+        }
+        bufs.add(buf);
+    }
+
+    private void retireRoot() {
+        for (Owner root : roots) {
+            if (!root.permanent) {
+                if (random.nextBoolean() && root.subject != null && !root.closed) {
+                    close(root);
+                }
+                if (roots.contains(root)) {
+                    dropRoot(root);
+                }
+                return;
+            }
+        }
+    }
+
+    private void reset(Owner root) {
+        if (root == null || root.subject == null || root.kind == Kind.MALLOC || root.kind == Kind.HEAP) {
+            return;
+        }
+        note("reset " + root);
+        Throwable thrown = attempt(() -> root.subject.reset());
+        Expect expect = root.uncertain ? Expect.ANY : root.closed ? Expect.FAIL
+                : degraded(root) ? Expect.ANY : Expect.SUCCEED;
+        boolean done = judge("reset() of " + root, thrown, expect, () -> "reset-refused");
+        if (root.closed && !root.uncertain) {
+            return;
+        }
+        if (done || (thrown instanceof IllegalArgumentException && root.fallbackTampered)) {
+            endAll(root, Why.RESET);   // a fallback's failing free is rethrown after every block was released
+        } else if (thrown != null) {
+            makeUncertain(root);
+        }
+    }
+
+    private void close(Owner root) {
+        if (root == null || root.subject == null || root.permanent) {
+            return;
+        }
+        note("close " + root);
+        Throwable thrown = attempt(() -> root.subject.close());
+        Expect expect = root.uncertain ? Expect.ANY : root.closed ? Expect.FAIL
+                : degraded(root) ? Expect.ANY : Expect.SUCCEED;
+        boolean done = judge("close() of " + root, thrown, expect, () -> "close-refused");
+        if (root.closed && !root.uncertain) {
+            return;
+        }
+        if (done || (thrown instanceof IllegalArgumentException && root.fallbackTampered)) {
+            endAll(root, Why.CLOSE);
+            root.closed = true;
+        } else if (thrown != null) {
+            makeUncertain(root);
+        }
+    }
+
+    /** A reset or close that returned: every frame ends, every block is stale. */
+    private void endAll(Owner root, Why why) {
+        for (Owner frame : root.frames) {
+            frame.closed = true;
+            if (frame.view != null) {
+                frame.view.closed = true;
+            }
+            if (frame.subject != null) {
+                closedFrames.add(frame);
+            }
+        }
+        while (closedFrames.size() > MAX_CLOSED_FRAMES) {
+            closedFrames.removeFirst();
+        }
+        root.frames.clear();
+        root.framesUncertain = false;
+        root.fallbackTampered = false;
+        root.uncertain = false;
+        for (Block block : blocks) {
+            if (block.root == root) {
+                stale(block, why);
+            }
+        }
+    }
+
+    private void makeUncertain(Owner root) {
+        root.uncertain = true;
+        for (Block block : blocks) {
+            if (block.root == root) {
+                uncertain(block);
+            }
+        }
+    }
+
+    private void dropRoot(Owner root) {
+        if (root == null || root.permanent) {
+            return;
+        }
+        note("drop " + root);
+        roots.remove(root);
+        root.dropped = true;
+        root.subject = null;
+        if (random.nextBoolean()) {   // let go of everything that keeps the allocator reachable
+            for (Owner frame : root.frames) {
+                frame.subject = null;
+                frame.dropped = true;
+                if (frame.view != null) {
+                    frame.view.arena = null;
+                    frame.view.dropped = true;
+                }
+            }
+            closedFrames.removeIf(frame -> frame.root == root);
+            for (Arr array : List.copyOf(arrays)) {
+                if (array.owner.root == root) {
+                    dropArray(array);
+                }
+            }
+        }
+    }
+
+    private void closeArena() {
+        List<Buf> open = new ArrayList<>();
+        for (Buf buf : bufs) {
+            if (buf.arena != null && !buf.arenaClosed) {
+                open.add(buf);
+            }
+        }
+        if (!open.isEmpty()) {
+            closeArena(open.get(random.nextInt(open.size())));
+        }
+    }
+
+    private void closeArena(Buf buf) {
+        note("close the arena of " + buf);
+        Throwable thrown = attempt(buf.arena::close);
+        if (thrown != null) {
+            violation("arena-close-failed", "the caller's arena of " + buf + " could not be closed: " + describe(thrown)
+                    + " (bufalloc keeps it acquired)");
+            return;
+        }
+        buf.arenaClosed = true;
+    }
+
+    private void dropBuffer() {
+        if (bufs.isEmpty()) {
+            return;
+        }
+        Buf buf = bufs.get(random.nextInt(bufs.size()));
+        if (buf.arena != null) {
+            return;   // confined and shared buffers are closed, not dropped
+        }
+        note("drop " + buf);
+        bufs.remove(buf);
+        buf.segment = null;
+        buf.dropped = true;
+    }
+
+    private void gc() {
+        note("System.gc()");
+        System.gc();
+        try {
+            Thread.sleep(2);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- dynamic arrays ----------------------------------------------------------------------------
+
+    private void newArray(Owner owner) {
+        if (owner.isView || owner.subject == null) {
+            return;
+        }
+        long capacity = random.nextBoolean() ? 0 : 1 + random.nextInt(64);
+        note("new array of " + capacity + " over " + owner);
+        Kind.LongArray[] array = new Kind.LongArray[1];
+        Throwable thrown = attempt(() -> array[0] = Kind.longArray(owner.allocator(), capacity));
+        Expect expect = capacity == 0 ? Expect.SUCCEED : usability(owner);
+        if (!judge("a new array over " + owner, thrown, expect,
+                () -> acceptableRefusal(owner, thrown, 8) ? null : "valid-request-refused")) {
+            return;
+        }
+        if (arrays.size() >= MAX_ARRAYS) {
+            Arr old = arrays.getFirst();
+            if (random.nextBoolean()) {
+                arrayClose(old);
+            }
+            dropArray(old);
+        }
+        Arr arr = new Arr(++nextId, array[0], owner);
+        arrays.add(arr);
+        refresh(arr);
+    }
+
+    /** Whether a use of the array's storage must throw, checked by a read first (a write would corrupt). */
+    private boolean staleStorageServed(Arr arr, String call) {
+        Block storage = arr.storage;
+        if (storage == null || !mustThrow(storage) || arr.closed) {
+            return false;
+        }
+        staleAccesses++;
+        MemorySegment[] data = new MemorySegment[1];
+        Throwable failed = attempt(() -> data[0] = arr.array.data());
+        if (failed == null && usable(data[0])) {
+            violation("stale-array-usable", call + ": " + arr + " would use its " + storage
+                    + ", whose memory was given back, but the array's segment is alive");
+            return true;
+        }
+        long size = arr.array.size();
+        if (size == 0) {
+            return false;
+        }
+        Throwable read = attempt(() -> arr.array.get(0));
+        if (read == null) {
+            violation("stale-array-read-succeeded", call + ": " + arr + " read its " + storage
+                    + ", whose memory was given back");
+            return true;
+        }
+        if (!documented(read)) {
+            violation("undocumented-exception", call + ": " + arr + " threw " + describe(read));
+            return true;
+        }
+        staleThrows++;
+        return false;
+    }
+
+    private void arrayPush(Arr arr) {
+        if (arr == null || arr.array == null || (cautious && arr.storage != null
+                && (arr.storage.state != State.LIVE || lenient(arr.storage) || mustThrow(arr.storage)))) {
+            return;
+        }
+        int count = random.nextInt(20) == 0 ? 500 + random.nextInt(5000) : 1 + random.nextInt(40);
+        note("push " + count + " onto " + arr);
+        if (staleStorageServed(arr, "push")) {
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            long value = i;
+            long capacityBefore = arr.closed ? 0 : arr.array.capacity();
+            boolean grows = arr.closed || arr.array.size() == capacityBefore;
+            Block storage = arr.storage;
+            boolean staleWrite = !grows && storage != null && mustThrow(storage);
+            if (staleWrite && staleStorageServed(arr, "push")) {
+                return;
+            }
+            Owner root = arr.owner.root;
+            if (grows && !arr.closed && root.buf != null && root.buf.closed()) {
+                // Grow without writing: the new storage may be a slice of the closed buffer, checked before use.
+                long capacity = Math.max(32, capacityBefore * 2);
+                Throwable thrown = attempt(() -> arr.array.reserve(capacity));
+                op++;
+                if (!judge("reserve(" + capacity + ") of " + arr, thrown, Expect.ANY, () -> null)) {
+                    break;
+                }
+                refresh(arr);
+                continue;
+            }
+            Expect expect;
+            if (arr.closed) {
+                expect = Expect.FAIL;
+            } else if (grows) {
+                expect = arrayExpectation(arr);
+            } else {
+                expect = storage != null && storage.state == State.LIVE && !mayThrow(storage) ? Expect.SUCCEED : Expect.ANY;
+            }
+            Throwable thrown = attempt(() -> arr.array.push(value));
+            op++;
+            if (staleWrite && thrown == null) {
+                violation("stale-array-write-succeeded", "push onto " + arr + " wrote into its " + storage
+                        + ", whose memory was given back");
+                return;
+            }
+            if (!judge("push onto " + arr, thrown, expect,
+                    () -> acceptableRefusal(arr.owner, thrown, 8) ? null : "valid-request-refused")) {
+                break;
+            }
+            if (arr.array.capacity() != capacityBefore) {
+                refresh(arr);
+            }
+        }
+        refresh(arr);
+    }
+
+    private Expect arrayExpectation(Arr arr) {
+        if (arr.closed) {
+            return Expect.FAIL;
+        }
+        if (arr.storage != null && (arr.storage.state != State.LIVE || lenient(arr.storage))) {
+            return Expect.ANY;
+        }
+        return usability(arr.owner);
+    }
+
+    private void arrayView(Arr arr) {
+        if (arr == null || arr.array == null) {
+            return;
+        }
+        note("data() of " + arr);
+        MemorySegment[] data = new MemorySegment[1];
+        Throwable thrown = attempt(() -> data[0] = arr.array.data());
+        if (!judge("data() of " + arr, thrown, arr.closed ? Expect.FAIL : Expect.SUCCEED, () -> "data-refused")) {
+            return;
+        }
+        if (data[0].byteSize() == 0 || arr.storage == null) {
+            return;
+        }
+        Block storage = arr.storage;
+        Block view = new Block(++nextId, data[0], storage.via, storage.buf, storage.mem, data[0].address(),
+                data[0].byteSize(), storage.heap, storage.strict, arr);
+        view.depthLow = storage.depthLow;
+        view.depthHigh = storage.depthHigh;
+        view.framesUnknown = storage.framesUnknown;
+        view.state = storage.state;
+        view.why = storage.why;
+        view.memoryFreed = storage.memoryFreed;
+        if (trace) {
+            log.println("  = " + view);
+        }
+        arr.views.add(view);
+        if (arr.views.size() > 8) {
+            blocks.remove(arr.views.removeFirst());   // untracked views must not stay "live" across a growth
+        }
+        add(view);
+    }
+
+    private void arrayRead(Arr arr) {
+        if (arr == null || arr.array == null || arr.closed) {
+            return;
+        }
+        long size = arr.array.size();
+        if (size == 0) {
+            return;
+        }
+        long index = random.nextLong(size);
+        note("get(" + index + ") of " + arr);
+        Block storage = arr.storage;
+        boolean must = storage != null && mustThrow(storage);
+        if (must) {
+            staleAccesses++;
+            if (staleStorageServed(arr, "get(" + index + ")")) {
+                return;
+            }
+        }
+        Throwable thrown = attempt(() -> arr.array.get(index));
+        if (thrown == null) {
+            if (must) {
+                violation("stale-array-read-succeeded", arr + " read its " + storage + ", whose memory was given back");
+            }
+            return;
+        }
+        if (thrown instanceof IllegalStateException && storage != null && mayThrow(storage)) {
+            staleThrows++;
+            return;
+        }
+        violation(documented(thrown) ? "live-block-unusable" : "undocumented-exception",
+                "get(" + index + ") of " + arr + " threw " + describe(thrown));
+    }
+
+    private void arrayClose(Arr arr) {
+        if (arr == null || arr.array == null) {
+            return;
+        }
+        note("close " + arr);
+        boolean wasClosed = arr.closed;
+        Throwable thrown = attempt(() -> arr.array.close());
+        Expect expect = wasClosed ? Expect.SUCCEED : arrayExpectation(arr);
+        if (!wasClosed && arr.storage == null) {
+            expect = Expect.SUCCEED;
+        }
+        boolean freed = judge("close() of " + arr, thrown, expect, () -> "array-close-refused");
+        arr.closed = true;
+        if (wasClosed || arr.storage == null) {
+            return;
+        }
+        Block storage = arr.storage;
+        if (freed && checkedShouldRefuse(storage)) {
+            violation("checked-stale-free-accepted", "a checked allocator accepted the free of " + storage
+                    + " by closing " + arr);
+        }
+        if (freed) {
+            stale(storage, Why.FREE);
+            for (Block view : arr.views) {
+                stale(view, Why.FREE);
+            }
+        }
+    }
+
+    private void arrayDrop(Arr arr) {
+        if (arr != null) {
+            note("drop " + arr);
+            dropArray(arr);
+        }
+    }
+
+    private void dropArray(Arr arr) {
+        arrays.remove(arr);
+        arr.array = null;
+        arr.dropped = true;
+        if (arr.storage != null) {
+            blocks.remove(arr.storage);   // its memory stays allocated until the allocator ends it
+        }
+    }
+
+    /** Reads an array's storage after a call: a growth moves the storage, and ends the old data views. */
+    private void refresh(Arr arr) {
+        if (arr.array == null || arr.closed) {
+            return;
+        }
+        long capacity = arr.array.capacity();
+        MemorySegment data;
+        try {
+            data = arr.array.data();
+        } catch (RuntimeException e) {
+            violation("data-refused", "data() of open " + arr + " threw " + describe(e));
+            return;
+        }
+        if (capacity == 0 || data.equals(MemorySegment.NULL)) {
+            return;
+        }
+        Object mem = memOf(data);
+        long start = data.address();
+        long bytes = capacity * Long.BYTES;
+        Block old = arr.storage;
+        if (old != null && old.mem == mem && old.start == start && old.size == bytes) {
+            return;
+        }
+        if (old != null && old.state == State.LIVE && old.mem == mem && old.start == start) {
+            old.size = bytes;   // grown in place
+            checkFresh(old, null);
+            for (Block view : arr.views) {
+                uncertain(view);   // views end when the array grows, but their memory is still the array's
+            }
+            return;
+        }
+        Owner root = arr.owner.root;
+        Buf buf = root.buf != null && root.buf.contains(mem, start, bytes) ? root.buf : null;
+        boolean heapMemory = !data.isNative();
+        Block storage = new Block(++nextId, null, arr.owner, buf, mem, start, bytes, heapMemory,
+                !heapMemory && root.kind.checked, arr);
+        storage.depthLow = root.frames.size();
+        storage.depthHigh = root.frames.size();
+        storage.framesUnknown = root.framesUncertain;
+        if (old != null && old.state == State.LIVE && old.buf == null && buf == null && !heapMemory) {
+            storage.depthLow = Math.min(storage.depthLow, old.depthLow);   // a fallback block keeps its age
+            storage.framesUnknown |= old.framesUnknown;
+        }
+        checkFresh(storage, old);
+        if (old != null) {
+            if (old.state == State.LIVE) {
+                stale(old, Why.MOVED);
+            }
+            blocks.remove(old);
+            for (Block view : arr.views) {
+                if (view.state == State.LIVE) {
+                    stale(view, Why.MOVED);
+                }
+                view.memoryFreed |= old.memoryFreed;
+            }
+            arr.views.clear();
+        }
+        arr.storage = storage;
+        add(storage);
+        if (trace) {
+            log.println("  = " + storage);
+        }
+    }
+
+    // ---- foreign calls -----------------------------------------------------------------------------
+
+    /** Frees a block through an allocator that did not hand it out: refused or ignored, never freed. */
+    private void foreignFree(Block block) {
+        if (block == null || block.segment == null || cautious) {
+            return;
+        }
+        Owner other = pickRoot();
+        if (other == block.root || other.subject == null || other.kind == Kind.MALLOC || other.kind == Kind.HEAP) {
+            return;
+        }
+        for (Block own : blocks) {
+            if (own.root == other && own.mem == block.mem && own.start == block.start && own.size == block.size) {
+                return;   // the same address and size as one of its own blocks: a legitimate free
+            }
+        }
+        note("free " + block + " through foreign " + other);
+        Throwable thrown = attempt(() -> other.allocator().free(block.segment));
+        if (thrown != null && !documented(thrown)) {
+            violation("undocumented-exception", "free(" + block + ") through foreign " + other + " threw "
+                    + describe(thrown));
+        } else if (thrown != null) {
+            documentedThrows++;
+        }
+    }
+
+    /**
+     * Frees a slice that is not a block: part of a block, a span of two blocks, or the whole buffer. Only
+     * exactly the most recent block may give bytes back: a slice must be refused or ignored. If the
+     * allocator rewinds anyway, the next allocation overlaps a live block (checked by {@link #checkFresh}).
+     */
+    private void sliceFree() {
+        if (cautious) {
+            return;
+        }
+        Owner root = pickRoot();
+        if (root.subject == null || root.buf == null || root.buf == scratchBuf) {
+            return;
+        }
+        Buf buf = root.buf;
+        MemorySegment slice;
+        int dice = random.nextInt(3);
+        if (buf.segment == null) {
+            return;
+        }
+        if (dice == 0) {
+            slice = buf.segment;
+        } else {
+            long from = random.nextLong(buf.size);
+            slice = buf.segment.asSlice(from, 1 + random.nextLong(buf.size - from));
+        }
+        if (dice == 2) {
+            Block block = pickBlock();
+            if (block == null || block.segment == null || block.size < 2 || block.root != root) {
+                return;
+            }
+            slice = random.nextBoolean() ? block.segment.asSlice(1) : block.segment.asSlice(0, block.size - 1);
+        }
+        for (Block block : blocks) {
+            if (block.mem == memOf(slice) && block.start == slice.address() && block.size == slice.byteSize()) {
+                return;   // exactly a block: a legitimate free
+            }
+        }
+        Owner owner = root.frames.isEmpty() || root.frames.getLast().subject == null || random.nextBoolean()
+                ? root : root.frames.getLast();
+        MemorySegment target = slice;
+        note("free slice [0x" + Long.toHexString(target.address()) + ", " + target.byteSize() + " B] through " + owner);
+        Throwable thrown = attempt(() -> owner.allocator().free(target));
+        if (thrown != null && !documented(thrown)) {
+            violation("undocumented-exception", "free of a slice through " + owner + " threw " + describe(thrown));
+        } else if (thrown != null) {
+            documentedThrows++;
+        }
+    }
+
+    /** Frees a buffer allocator's fallback block straight through malloc: allowed, and the allocator must cope. */
+    private void mallocFreesFallbackBlock(Block block) {
+        if (block == null || block.segment == null || block.root == malloc || cautious) {
+            return;
+        }
+        note("malloc frees " + block);
+        Throwable thrown = attempt(() -> malloc.allocator().free(block.segment));
+        if (thrown != null) {
+            if (!documented(thrown)) {
+                violation("undocumented-exception", "malloc's free(" + block + ") threw " + describe(thrown));
+            } else {
+                documentedThrows++;
+            }
+            return;
+        }
+        if (block.heap || (block.buf != null && !mustThrow(block))) {
+            violation("malloc-freed-foreign-memory", "malloc's free accepted " + block + ", which malloc never handed out");
+            return;
+        }
+        if (mustThrow(block) || block.state == State.STALE) {
+            if (!lenient(block)) {
+                violation("malloc-double-free-accepted", "malloc's free accepted " + block + ", whose memory was given"
+                        + " back: it freed whatever block has that address now");
+            }
+            forget(aliases(block, true));
+        }
+        stale(block, Why.FREE);
+        storageFreedThrough(block);
+        block.root.fallbackTampered = true;
+    }
+
+    /** A call from another thread: a confined allocator must refuse it with WrongThreadException. */
+    private void otherThread() {
+        Owner owner = pickOwner();
+        if (owner.subject == null && owner.arena == null) {
+            return;
+        }
+        note("allocate on another thread via " + owner);
+        MemorySegment[] result = new MemorySegment[1];
+        Throwable[] thrown = new Throwable[1];
+        Thread thread = Thread.ofVirtual().start(() -> thrown[0] = attempt(() -> result[0] = owner.isView
+                ? owner.arena.allocate(16, 8) : owner.allocator().allocate(16, 8)));
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (thrown[0] != null) {
+            if (!documented(thrown[0])) {
+                violation("undocumented-exception", "allocate on another thread via " + owner + " threw "
+                        + describe(thrown[0]));
+            } else {
+                documentedThrows++;
+            }
+            return;
+        }
+        if (owner.root.kind.confined) {
+            violation("confined-served-other-thread", owner + " served another thread");
+            return;
+        }
+        if (usability(owner) == Expect.FAIL) {
+            violation("closed-but-served", "allocate on another thread via closed " + owner + " succeeded");
+        }
+        track(result[0], owner, null, null);
+    }
+
+    private void invalidRequest(Owner owner) {
+        if (owner.subject == null && owner.arena == null) {
+            return;
+        }
+        int dice = random.nextInt(4);
+        long size = dice == 0 ? -1 - random.nextInt(100) : 8;
+        long alignment = dice == 1 ? 3 : dice == 2 ? 0 : dice == 3 ? -8 : 8;
+        note("invalid allocate(" + size + ", " + alignment + ") via " + owner);
+        Throwable thrown = attempt(() -> {
+            if (owner.isView) {
+                owner.arena.allocate(size, alignment);
+            } else {
+                owner.allocator().allocate(size, alignment);
+            }
+        });
+        if (thrown == null) {
+            violation("invalid-request-accepted", "allocate(" + size + ", " + alignment + ") via " + owner + " returned");
+        } else if (!documented(thrown)) {
+            violation("undocumented-exception", "allocate(" + size + ", " + alignment + ") via " + owner + " threw "
+                    + describe(thrown));
+        } else {
+            documentedThrows++;
+        }
+    }
+
+    // ---- bookkeeping -----------------------------------------------------------------------------------
+
+    private static void stale(Block block, Why why) {
+        if (block.state != State.STALE) {
+            block.state = State.STALE;
+            block.why = why;
+        }
+    }
+
+    private static void uncertain(Block block) {
+        if (block.state == State.LIVE) {
+            block.state = State.UNCERTAIN;
+        }
+    }
+
+    private void note(String what) {
+        String line = op + ": " + what;
+        recent[(int) (op % recent.length)] = line;
+        if (trace) {
+            log.println(line);
+        }
+    }
+
+    private void printRecent() {
+        log.println("  the operations before it, oldest first:");
+        for (long i = op - recent.length + 1; i <= op; i++) {
+            String line = i > 0 ? recent[(int) (i % recent.length)] : null;
+            if (line != null && line.startsWith(i + ": ")) {
+                log.println("    " + line);
+            }
+        }
+    }
+
+    private void violation(String category, String message) {
+        violations++;
+        int inCategory = categories.merge(category, 1, Integer::sum);
+        if (inCategory <= MAX_PRINTED_PER_CATEGORY) {
+            log.println(VIOLATION + " #" + violations + " [" + category + "] at op " + op + " (seed " + seed + "): "
+                    + message);
+            if (inCategory == 1) {
+                printRecent();
+            }
+            log.flush();
+        }
+    }
+
+    private static String describe(Throwable thrown) {
+        StackTraceElement[] trace = thrown.getStackTrace();
+        return thrown + (trace.length > 0 ? " at " + trace[0] : "");
+    }
+}
