@@ -263,9 +263,10 @@ public enum AllocatorKind {
     }
 
     /**
-     * Whether freeing exactly the most recent block gives its bytes back, and the most recent block grows
-     * in place: the confined buffer allocators and their frames. A shared one never rewinds nor grows in
-     * place (another thread may have allocated right after the block).
+     * Whether freeing exactly the most recent block gives its bytes back, and the most recent block is
+     * resized in place: the confined buffer allocators and their frames. A shared one never rewinds, and
+     * moves every block it reallocates (another thread may have allocated right after the block, and a
+     * stale block from before a reset may lie over live ones).
      */
     public boolean rewinds() {
         return isBump() && isAllocator() && !isShared();

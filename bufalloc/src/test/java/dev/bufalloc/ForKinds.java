@@ -47,6 +47,8 @@ import java.util.stream.Stream;
         OVER_A_GIVEN_BUFFER(kind -> BUMP_ALLOCATORS.test(kind) && kind.canBeMadeOver()),
         /** Bump allocators a test can make over native memory of its own. */
         OVER_NATIVE_MEMORY(kind -> BUMP_ALLOCATORS.test(kind) && kind.canBeMadeOver() && kind.memory.isNative()),
+        /** Those of them that give back the bytes of, and resize in place, exactly their most recent block. */
+        REWINDING_OVER_NATIVE_MEMORY(kind -> OVER_NATIVE_MEMORY.test(kind) && kind.rewinds()),
         EIGHT_BYTE_ALIGNED(kind -> BUMP_ALLOCATORS.test(kind) && kind.maxAlignment() >= 8),
         WITH_FALLBACK(kind -> BUMP_ALLOCATORS.test(kind) && kind.hasFallback()),
         /** With a fallback the test makes, so can count and fail (scratch's is malloc itself). */

@@ -284,35 +284,6 @@ class SharedBufferAllocatorTest {
         }
     }
 
-    /** What follows from never rewinding, beyond the contract's rules. */
-    @Nested
-    class NeverRewinding {
-
-        @Test
-        void aReallocationToTheSameSizeKeepsTheBlock() {
-            try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(64, 16), confinedMalloc())) {
-                MemorySegment block = allocator.allocate(8, 8);
-                allocator.allocate(8, 1);
-                assertThat(allocator.reallocate(block, 8, 8).address()).isEqualTo(block.address());
-                assertThat(allocator.statistics().inPlaceReallocations()).isEqualTo(1);
-                assertThat(allocator.usedBytes()).isEqualTo(16);
-            }
-        }
-
-        @Test
-        void aFallbackBlockFreedWhileNewestCountsOnceInThePeakDemand() {
-            try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(64),
-                    MallocAllocator.instance())) {
-                allocator.allocate(16, 1);
-                for (int round = 0; round < 100; round++) {
-                    allocator.free(allocator.allocate(100, 8));   // each time from the fallback
-                }
-                assertThat(allocator.statistics().fallbackCount()).isEqualTo(100);
-                assertThat(allocator.statistics().peakDemand()).isEqualTo(116);
-            }
-        }
-    }
-
     /**
      * Fallback blocks in the global scope (the C library's) are handed out in a scope of the allocator's: one
      * shared arena per reset, closed on reset and close. A freed one is forgotten at once, but its memory is
@@ -420,6 +391,19 @@ class SharedBufferAllocatorTest {
                 allocator.free(block);
                 assertThat(fallback.outstanding()).isEmpty();
                 assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
+            }
+        }
+
+        @Test
+        void aFallbackBlockFreedWhileNewestCountsOnceInThePeakDemand() {
+            try (BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(64),
+                    MallocAllocator.instance())) {
+                allocator.allocate(16, 1);
+                for (int round = 0; round < 100; round++) {
+                    allocator.free(allocator.allocate(100, 8));   // each time from the fallback
+                }
+                assertThat(allocator.statistics().fallbackCount()).isEqualTo(100);
+                assertThat(allocator.statistics().peakDemand()).isEqualTo(116);
             }
         }
     }
