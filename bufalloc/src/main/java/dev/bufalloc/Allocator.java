@@ -16,28 +16,7 @@ import java.lang.foreign.SegmentAllocator;
  * {@code allocate(ValueLayout.JAVA_DOUBLE)} or {@code allocate(size, 8)} gives.
  *
  * <p>Implementing one takes three methods:
- * {@snippet :
- * // An allocator that counts what it hands out, over any other allocator.
- * final class Counting implements Allocator {
- *     private final Allocator inner;
- *     long bytes;
- *     Counting(Allocator inner) { this.inner = inner; }
- *     public MemorySegment allocate(long byteSize, long byteAlignment) {
- *         MemorySegment s = inner.allocate(byteSize, byteAlignment);
- *         bytes += byteSize;
- *         return s;
- *     }
- *     public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
- *         MemorySegment s = inner.reallocate(segment, newByteSize, byteAlignment);
- *         bytes += newByteSize - segment.byteSize();
- *         return s;
- *     }
- *     public void free(MemorySegment segment) {
- *         bytes -= segment.byteSize();
- *         inner.free(segment);
- *     }
- * }
- * }
+ * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="Allocator"}
  *
  * <p>Unless an implementation says otherwise, the memory it returns is not zeroed, and an
  * allocator may be used by one thread at a time. Each implementation documents its own

@@ -13,16 +13,7 @@ import java.util.Objects;
  * tracked and given back on {@link #free}, {@link #reset()} and {@link #close()}. After {@code reset()} the
  * whole buffer is free again.
  *
- * {@snippet :
- * try (Arena arena = Arena.ofConfined();
- *      BufferAllocator scratch = BufferAllocator.of(arena.allocate(4096))) {
- *     for (String line : lines) {
- *         MemorySegment cLine = scratch.allocateFrom(line);   // in the buffer: no malloc, no Arena
- *         long n = (long) STRLEN.invokeExact(cLine);
- *         scratch.reset();                                   // the whole buffer is free again
- *     }
- * }
- * }
+ * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="BufferAllocator"}
  *
  * <p>Like {@link java.lang.foreign.Arena}, there are two kinds, with one contract:
  * {@link #of(MemorySegment) of}{@code (...)} makes an allocator confined to the thread that made it, with
@@ -180,17 +171,7 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      *   <li>The buffer may hold at most 2<sup>48</sup> - 1 bytes: the cursor has 48 bits.</li>
      * </ul>
      *
-     * {@snippet :
-     * try (Arena arena = Arena.ofShared();
-     *      BufferAllocator shared = BufferAllocator.ofShared(arena.allocate(1 << 20))) {
-     *     try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
-     *         for (Item item : items) {
-     *             executor.submit(() -> process(item, shared));   // every thread allocates from the buffer
-     *         }
-     *     }   // all workers done: now reset() or close() is allowed
-     *     shared.reset();
-     * }
-     * }
+     * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="BufferAllocator.ofShared"}
      *
      * @param buffer the memory to allocate from (see the factory conditions above), accessible to every
      *        thread that will allocate; at most 2<sup>48</sup> - 1 bytes
@@ -265,12 +246,7 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * Opens a {@linkplain Frame frame}: everything allocated from now until the frame closes is freed when
      * it closes, buffer space and fallback blocks alike. Frames nest and close innermost first.
      *
-     * {@snippet :
-     * try (Frame frame = allocator.push()) {
-     *     MemorySegment tmp = frame.allocate(ValueLayout.JAVA_INT, 100);
-     *     // ...
-     * }   // the 400 bytes are free again; blocks allocated before the frame are untouched
-     * }
+     * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="BufferAllocator.push"}
      *
      * @return the new innermost frame
      * @throws WrongThreadException if the allocator is confined to another thread

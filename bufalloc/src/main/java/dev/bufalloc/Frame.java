@@ -8,17 +8,7 @@ import java.lang.foreign.MemorySegment;
  * frame frees everything allocated since it was {@linkplain BufferAllocator#push() pushed} (buffer
  * space and fallback blocks) and nothing older, like LWJGL's {@code MemoryStack.push()}/{@code pop()}.
  *
- * {@snippet :
- * try (BufferAllocator scratch = BufferAllocator.of(arena.allocate(64 * 1024))) {
- *     MemorySegment config = scratch.allocateFrom("kept for the whole run");
- *     for (String name : names) {
- *         try (Frame frame = scratch.push()) {
- *             MemorySegment cName = frame.allocateFrom(name);    // freed when the frame closes
- *             use(config, cName);
- *         }
- *     }
- * }
- * }
+ * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="Frame"}
  *
  * <p>A frame is an {@link Allocator} that allocates from its buffer allocator; it may be handed to
  * any API that takes a {@code SegmentAllocator}. Allocating through the buffer allocator itself while
@@ -70,12 +60,7 @@ public final class Frame implements Allocator, AutoCloseable {
      * throws {@link IllegalStateException} and changes nothing, as a JDK arena's close does. Every call
      * returns the same view.
      *
-     * {@snippet :
-     * try (Arena arena = allocator.push().asArena()) {
-     *     MemorySegment name = arena.allocateFrom("temporary");
-     *     callSomethingThatWantsAnArena(arena);
-     * }   // name.getString(0) now throws IllegalStateException
-     * }
+     * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="Frame.asArena"}
      *
      * <p>Its segments are always native. They come from the buffer when its memory can only be freed by the
      * garbage collector (a buffer of {@code Arena.ofAuto()} or {@code Arena.global()}, such as

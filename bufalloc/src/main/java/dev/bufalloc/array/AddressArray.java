@@ -15,15 +15,7 @@ import java.lang.foreign.ValueLayout;
  * and read addresses; the inherited {@link #push(MemorySegment)} and {@link #set(long, MemorySegment)}
  * copy an element's bytes, as for any layout.
  *
- * {@snippet :
- * try (Arena arena = Arena.ofConfined();
- *      AddressArray argv = AddressArray.of(3, MallocAllocator.instance())) {
- *     argv.pushAddress(arena.allocateFrom("ls"));
- *     argv.pushAddress(arena.allocateFrom("-l"));
- *     argv.pushAddress(MemorySegment.NULL);
- *     int status = (int) EXECVP.invokeExact(argv.getAddress(0), argv.data());
- * }
- * }
+ * {@snippet class="dev.bufalloc.snippets.ArraySnippets" region="AddressArray"}
  *
  * <p>Elements are {@code ADDRESS.byteSize()} bytes apart, in native byte order, and the data is
  * aligned to {@code ADDRESS.byteAlignment()}. Growth, zeroing, lifetime, threads and printing (in hex)

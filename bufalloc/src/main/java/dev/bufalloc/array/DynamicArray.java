@@ -17,30 +17,13 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * are read and written as segments: {@link #element(long)}, {@link #pushSlot()},
  * {@link #push(MemorySegment)}, {@link #set(long, MemorySegment)}, {@link #data()}.
  *
- * {@snippet :
- * StructLayout point = MemoryLayout.structLayout(JAVA_INT.withName("x"), JAVA_INT.withName("y"));
- * try (DynamicArray points = DynamicArray.of(point, 4, MallocAllocator.instance())) {
- *     MemorySegment p = points.pushSlot();
- *     p.set(JAVA_INT, 0, 3);
- *     p.set(JAVA_INT, 4, 4);
- *     points.push(points.element(0));   // a copy of the first point
- *     System.out.println(points);       // [{x = 3, y = 4}, {x = 3, y = 4}]
- * }
- * }
+ * {@snippet class="dev.bufalloc.snippets.ArraySnippets" region="DynamicArray"}
  *
  * <p>For Java's primitive types, the subclasses {@link ByteArray}, {@link ShortArray},
  * {@link CharArray}, {@link IntArray}, {@link LongArray}, {@link FloatArray}, {@link DoubleArray},
  * {@link BooleanArray} and {@link AddressArray} fix the layout and add methods that push, get and
  * set Java values:
- * {@snippet :
- * try (BufferAllocator allocator = BufferAllocator.of(new byte[64]);
- *      ByteArray bytes = ByteArray.of(64, allocator)) {
- *     for (int i = 0; i < 10; i++) {
- *         bytes.push((byte) i);
- *     }
- *     System.out.println(bytes);   // [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
- * }
- * }
+ * {@snippet class="dev.bufalloc.snippets.ArraySnippets" region="DynamicArray.typed"}
  *
  * <h2>Contract</h2>
  * <ul>

@@ -22,13 +22,7 @@ import java.util.Objects;
  *       program {@linkplain #setDefault replaced it}, for every thread.</li>
  * </ol>
  *
- * {@snippet :
- * // Everything in this call that allocates through the context uses the heap.
- * ContextAllocator.runWith(HeapAllocator.instance(), () -> {
- *     IntArray ints = IntArray.of();   // heap-backed
- *     ints.push(42);
- * });
- * }
+ * {@snippet class="dev.bufalloc.snippets.ContextSnippets" region="ContextAllocator"}
  */
 public final class ContextAllocator {
 
