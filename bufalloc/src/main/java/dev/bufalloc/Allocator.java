@@ -27,12 +27,11 @@ import java.lang.foreign.SegmentAllocator;
 public interface Allocator extends SegmentAllocator {
 
     /**
-     * Returns a new segment of exactly {@code byteSize} bytes whose address is a multiple of
-     * {@code byteAlignment}.
+     * {@return a new segment of exactly {@code byteSize} bytes whose address is a multiple of
+     * {@code byteAlignment}}
      *
      * @param byteSize the size of the block, in bytes; may be zero
      * @param byteAlignment the alignment of the block, in bytes: a power of two
-     * @return a segment of {@code byteSize} bytes, aligned to {@code byteAlignment}
      * @throws IllegalArgumentException if {@code byteSize < 0}, or if {@code byteAlignment} is not
      *         a power of two or is more than this allocator can give
      * @throws IndexOutOfBoundsException if a bounded allocator has no room for the request
@@ -42,8 +41,8 @@ public interface Allocator extends SegmentAllocator {
     MemorySegment allocate(long byteSize, long byteAlignment);
 
     /**
-     * Returns a block of {@code newByteSize} bytes, aligned to {@code byteAlignment}, that holds
-     * the first {@code min(segment.byteSize(), newByteSize)} bytes of {@code segment}. The block
+     * {@return a block of {@code newByteSize} bytes, aligned to {@code byteAlignment}, that holds
+     * the first {@code min(segment.byteSize(), newByteSize)} bytes of {@code segment}} The block
      * may be {@code segment} itself, grown or shrunk in place (same address), or a new block, in
      * which case {@code segment} is freed and must not be used again.
      *
@@ -52,7 +51,6 @@ public interface Allocator extends SegmentAllocator {
      * @param segment a block this allocator returned and has not freed
      * @param newByteSize the new size, in bytes; may be zero
      * @param byteAlignment the alignment of the new block: a power of two
-     * @return the block with the new size
      * @throws IllegalArgumentException if {@code segment} is not a live block of this allocator,
      *         if {@code newByteSize < 0}, or if {@code byteAlignment} is not a power of two or is
      *         more than this allocator can give

@@ -42,11 +42,7 @@ public record BufferStatistics(
         long copiedBytes,
         long resets) {
 
-    /**
-     * Returns the bytes of the buffer not in use.
-     *
-     * @return {@code capacity - usedBytes}
-     */
+    /** {@return the bytes of the buffer not in use: {@code capacity - usedBytes}} */
     public long remainingBytes() {
         return capacity - usedBytes;
     }

@@ -43,17 +43,13 @@ public final class Frame implements Allocator, AutoCloseable {
         this.id = id;
     }
 
-    /**
-     * Returns the buffer allocator this frame is on.
-     *
-     * @return the allocator that pushed this frame
-     */
+    /** {@return the buffer allocator this frame is on: the one that pushed it} */
     public BufferAllocator allocator() {
         return allocator;
     }
 
     /**
-     * Returns this frame as an {@link Arena}, for APIs that want one. Its {@linkplain Arena#scope() scope}
+     * {@return this frame as an {@link Arena}, for APIs that want one} Its {@linkplain Arena#scope() scope}
      * ends when the frame closes, before the frame's memory is given back: a segment it allocated, used after
      * that, throws {@link IllegalStateException} instead of reading memory a later allocation may have
      * reused. Closing the arena closes the frame; if a native call still holds one of its segments, closing
@@ -73,7 +69,6 @@ public final class Frame implements Allocator, AutoCloseable {
      * caught; use the frame itself, a plain {@code SegmentAllocator}, on hot paths. It is confined to the
      * allocator's thread like the frame.
      *
-     * @return the arena view of this frame
      * @throws IllegalStateException if the frame is closed or was ended by a reset
      * @throws WrongThreadException if called from a thread other than the allocator's owner
      */

@@ -32,10 +32,8 @@ public final class ContextAllocator {
     private ContextAllocator() {}
 
     /**
-     * Returns the allocator current on this thread: the innermost {@link #runWith}/{@link #callWith}
-     * binding, else the process-wide default.
-     *
-     * @return the current context allocator, never null
+     * {@return the allocator current on this thread: the innermost {@link #runWith}/{@link #callWith}
+     * binding, else the process-wide default} Never null.
      */
     public static Allocator current() {
         return SCOPED.orElse(defaultAllocator);
@@ -72,9 +70,8 @@ public final class ContextAllocator {
     }
 
     /**
-     * Returns the process-wide default context allocator.
-     *
-     * @return the allocator current outside any {@link #runWith}/{@link #callWith}
+     * {@return the process-wide default context allocator: the allocator current outside any
+     * {@link #runWith}/{@link #callWith}}
      */
     public static Allocator getDefault() {
         return defaultAllocator;

@@ -34,11 +34,7 @@ public final class HeapAllocator implements Allocator {
 
     private HeapAllocator() {}
 
-    /**
-     * Returns the heap allocator.
-     *
-     * @return the one instance
-     */
+    /** {@return the heap allocator, the one instance} */
     public static HeapAllocator instance() {
         return INSTANCE;
     }

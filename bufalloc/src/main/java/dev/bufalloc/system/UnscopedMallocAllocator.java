@@ -131,19 +131,14 @@ public final class UnscopedMallocAllocator implements Allocator {
     }
 
     /**
-     * Returns the bytes allocated and not yet freed, across all threads.
-     *
-     * @return the outstanding bytes (as requested, not counting the C library's overhead)
+     * {@return the bytes allocated and not yet freed, across all threads} They are counted as requested,
+     * without the C library's overhead.
      */
     public long liveBytes() {
         return liveBytes.sum();
     }
 
-    /**
-     * Returns the number of blocks allocated and not yet freed, across all threads.
-     *
-     * @return the outstanding blocks
-     */
+    /** {@return the number of blocks allocated and not yet freed, across all threads} */
     public long liveBlocks() {
         return live.size();
     }
