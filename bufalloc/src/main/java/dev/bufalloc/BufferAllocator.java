@@ -61,7 +61,8 @@ import java.util.Objects;
  *       {@code ofShared} may be used by any thread; see {@link #ofShared(MemorySegment)}.</li>
  * </ul>
  *
- * <p>Every factory takes a {@code buffer} that must be native or heap, writable, at least one byte long,
+ * <h2 id="factories">Factory conditions</h2>
+ * Every factory takes a {@code buffer} that must be native or heap, writable, at least one byte long,
  * alive, and accessible from the calling thread; it throws {@link NullPointerException} if an argument is
  * null, {@link IllegalArgumentException} if the buffer is not such a segment, and
  * {@link IllegalStateException} if a live allocator already manages any byte of it.
@@ -73,7 +74,7 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * {@return a confined allocator over {@code buffer} whose fallback is the
      * {@linkplain ContextAllocator#current() context allocator} current now}
      *
-     * @param buffer the memory to allocate from (see the factory conditions above)
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions})
      */
     static BufferAllocator of(MemorySegment buffer) {
         return new ConfinedBufferAllocator(buffer, ContextAllocator.current());
@@ -84,7 +85,8 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * {@linkplain ContextAllocator#current() context allocator} current now} Its blocks are byte-aligned
      * only; for aligned heap data, pass {@code MemorySegment.ofArray(new long[n])}.
      *
-     * @param buffer the memory to allocate from, at least one byte
+     * @param buffer the memory to allocate from, at least one byte (see the {@linkplain ##factories factory
+     *        conditions})
      */
     static BufferAllocator of(byte[] buffer) {
         return of(MemorySegment.ofArray(Objects.requireNonNull(buffer, "buffer")));
@@ -93,7 +95,7 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
     /**
      * {@return a confined allocator over {@code buffer} that takes what does not fit from {@code fallback}}
      *
-     * @param buffer the memory to allocate from (see the factory conditions above)
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions})
      * @param fallback where requests go when the buffer is full
      */
     static BufferAllocator of(MemorySegment buffer, Allocator fallback) {
@@ -104,7 +106,7 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * {@return a confined allocator over {@code buffer} with no fallback} A request that does not fit gets
      * {@link IndexOutOfBoundsException}, as with {@link java.lang.foreign.SegmentAllocator#slicingAllocator}.
      *
-     * @param buffer the memory to allocate from (see the factory conditions above)
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions})
      */
     static BufferAllocator withoutFallback(MemorySegment buffer) {
         return new ConfinedBufferAllocator(buffer, null);
@@ -115,7 +117,7 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * {@linkplain ContextAllocator#current() context allocator} current now} See
      * {@link #ofChecked(MemorySegment, Allocator)}.
      *
-     * @param buffer the memory to allocate from (see the factory conditions above)
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions})
      */
     static BufferAllocator ofChecked(MemorySegment buffer) {
         return new CheckedBufferAllocator(buffer, ContextAllocator.current());
@@ -139,7 +141,7 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * Costs: a JDK confined arena and a {@code reinterpret} per block, a stack walk per fallback, and the
      * poisoning writes.
      *
-     * @param buffer the memory to allocate from (see the factory conditions above)
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions})
      * @param fallback where requests go when the buffer is full
      */
     static BufferAllocator ofChecked(MemorySegment buffer, Allocator fallback) {
@@ -173,8 +175,8 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      *
      * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="BufferAllocator.ofShared"}
      *
-     * @param buffer the memory to allocate from (see the factory conditions above), accessible to every
-     *        thread that will allocate; at most 2<sup>48</sup> - 1 bytes
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions}),
+     *        accessible to every thread that will allocate; at most 2<sup>48</sup> - 1 bytes
      */
     static BufferAllocator ofShared(MemorySegment buffer) {
         return new SharedBufferAllocator(buffer, ContextAllocator.current());
@@ -184,7 +186,8 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * {@return an allocator over {@code buffer} that any thread may use at once, and that takes what does
      * not fit from {@code fallback}} See {@link #ofShared(MemorySegment)}.
      *
-     * @param buffer the memory to allocate from, accessible to every thread that will allocate
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions}),
+     *        accessible to every thread that will allocate
      * @param fallback where requests go when the buffer is full; called under the allocator's lock
      */
     static BufferAllocator ofShared(MemorySegment buffer, Allocator fallback) {
@@ -195,7 +198,8 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * {@return an allocator over {@code buffer} that any thread may use at once, with no fallback} A request
      * that does not fit gets {@link IndexOutOfBoundsException}. See {@link #ofShared(MemorySegment)}.
      *
-     * @param buffer the memory to allocate from, accessible to every thread that will allocate
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions}),
+     *        accessible to every thread that will allocate
      */
     static BufferAllocator sharedWithoutFallback(MemorySegment buffer) {
         return new SharedBufferAllocator(buffer, null);

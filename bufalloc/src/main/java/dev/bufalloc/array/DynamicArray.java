@@ -48,6 +48,12 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  *       allocator's own thread rules apply when the array grows or is closed.</li>
  *   <li><b>Printing:</b> {@link #toString()} prints as Biscuit's {@code print} does.</li>
  * </ul>
+ *
+ * <h2 id="factories">Factory conditions</h2>
+ * Every factory, {@code of(...)} here and in the subclasses, throws {@link NullPointerException} if an
+ * argument is null; {@link IllegalArgumentException} if the element layout's size is 0 or not a multiple
+ * of its alignment, if {@code initialCapacity < 0}, or if the capacity in bytes overflows a {@code long};
+ * and what the allocator throws for the first block.
  */
 public sealed class DynamicArray implements AutoCloseable permits AddressArray, BooleanArray, ByteArray,
         CharArray, DoubleArray, FloatArray, IntArray, LongArray, ShortArray {
@@ -89,10 +95,7 @@ public sealed class DynamicArray implements AutoCloseable permits AddressArray, 
      * {@return an empty array of {@code elementLayout} elements in memory of the
      * {@linkplain ContextAllocator#current() context allocator}} It takes no memory until the first push.
      *
-     * @param elementLayout the layout of one element
-     * @throws NullPointerException if {@code elementLayout} is null
-     * @throws IllegalArgumentException if the layout's size is 0
-     * @throws IllegalArgumentException if the layout's size is not a multiple of its alignment
+     * @param elementLayout the layout of one element (see the {@linkplain ##factories factory conditions})
      */
     public static DynamicArray of(MemoryLayout elementLayout) {
         return new DynamicArray(elementLayout, 0, ContextAllocator.current());
@@ -102,14 +105,8 @@ public sealed class DynamicArray implements AutoCloseable permits AddressArray, 
      * {@return an empty array with room for exactly {@code initialCapacity} elements, in memory of the
      * {@linkplain ContextAllocator#current() context allocator}}
      *
-     * @param elementLayout the layout of one element
+     * @param elementLayout the layout of one element (see the {@linkplain ##factories factory conditions})
      * @param initialCapacity the elements to make room for; 0 takes no memory
-     * @throws NullPointerException if {@code elementLayout} is null
-     * @throws IllegalArgumentException if the layout's size is 0
-     * @throws IllegalArgumentException if the layout's size is not a multiple of its alignment
-     * @throws IllegalArgumentException if {@code initialCapacity < 0}
-     * @throws IllegalArgumentException if the capacity in bytes overflows a {@code long}
-     * @throws RuntimeException what the allocator throws for the first block
      */
     public static DynamicArray of(MemoryLayout elementLayout, long initialCapacity) {
         return new DynamicArray(elementLayout, initialCapacity, ContextAllocator.current());
@@ -119,15 +116,9 @@ public sealed class DynamicArray implements AutoCloseable permits AddressArray, 
      * {@return an empty array with room for exactly {@code initialCapacity} elements, in memory of
      * {@code allocator}} This is Biscuit's {@code array_init(&arr, n, allocator)}.
      *
-     * @param elementLayout the layout of one element
+     * @param elementLayout the layout of one element (see the {@linkplain ##factories factory conditions})
      * @param initialCapacity the elements to make room for; 0 takes no memory
      * @param allocator where the memory comes from, and goes back to on {@link #close()}
-     * @throws NullPointerException if {@code elementLayout} or {@code allocator} is null
-     * @throws IllegalArgumentException if the layout's size is 0
-     * @throws IllegalArgumentException if the layout's size is not a multiple of its alignment
-     * @throws IllegalArgumentException if {@code initialCapacity < 0}
-     * @throws IllegalArgumentException if the capacity in bytes overflows a {@code long}
-     * @throws RuntimeException what the allocator throws for the first block
      */
     public static DynamicArray of(MemoryLayout elementLayout, long initialCapacity, Allocator allocator) {
         return new DynamicArray(elementLayout, initialCapacity, allocator);
