@@ -138,9 +138,9 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      *   <li>Bytes given back are overwritten with {@code 0xDB}, so stale reads through other paths stand out.</li>
      *   <li>Every fallback records the call site it came from: see {@link #overflowSites()}.</li>
      * </ul>
-     * Costs: a JDK confined arena and a {@code reinterpret} per block, a stack walk per fallback, and the
-     * poisoning writes.
      *
+     * @implNote The checks cost a JDK confined arena and a {@code reinterpret} per block, a stack walk per
+     * fallback, and the poisoning writes.
      * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions})
      * @param fallback where requests go when the buffer is full
      */
@@ -153,9 +153,8 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * {@linkplain ContextAllocator#current() context allocator} current now}
      *
      * <p>The bump is a lock-free compare-and-set on one word; the fallback, frees and everything else take
-     * a lock, so statistics are exact and any allocator can serve as the fallback. Use it where threads
-     * share one scratch buffer (the workers of one request); where each thread can have its own buffer, a
-     * confined allocator or {@link Scratch} is faster. It differs from a confined allocator in this:
+     * a lock, so statistics are exact and any allocator can serve as the fallback. It differs from a
+     * confined allocator in this:
      * <ul>
      *   <li><b>Threads:</b> any thread may call any method; the buffer must be accessible to all of them
      *       ({@code Arena.ofShared()}, {@code ofAuto()}, {@code global()}, or a heap array). No two live
@@ -175,6 +174,8 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      *
      * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="BufferAllocator.ofShared"}
      *
+     * @apiNote Use it where threads share one scratch buffer (the workers of one request); where each thread
+     * can have its own buffer, a confined allocator or {@link Scratch} is faster.
      * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions}),
      *        accessible to every thread that will allocate; at most 2<sup>48</sup> - 1 bytes
      */

@@ -54,7 +54,7 @@ public final class Frame implements Allocator, AutoCloseable {
      * that, throws {@link IllegalStateException} instead of reading memory a later allocation may have
      * reused. Closing the arena closes the frame; if a native call still holds one of its segments, closing
      * throws {@link IllegalStateException} and changes nothing, as a JDK arena's close does. Every call
-     * returns the same view.
+     * returns the same view. It is confined to the allocator's thread like the frame.
      *
      * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="Frame.asArena"}
      *
@@ -64,11 +64,10 @@ public final class Frame implements Allocator, AutoCloseable {
      * {@code Arena.ofConfined()}'s are), since a buffer of an arena its owner may close, or a heap buffer,
      * cannot be seen through another scope without risk. Buffer segments are not zeroed.
      *
-     * <p>The view costs a JDK confined arena per frame and a {@code reinterpret} per allocation (see
-     * docs/BENCHMARKS.md): use it where an API needs an {@code Arena} or where use-after-free must be
-     * caught; use the frame itself, a plain {@code SegmentAllocator}, on hot paths. It is confined to the
-     * allocator's thread like the frame.
-     *
+     * @apiNote Use the view where an API needs an {@code Arena} or where use-after-free must be caught; use
+     * the frame itself, a plain {@code SegmentAllocator}, on hot paths.
+     * @implNote The view costs a JDK confined arena per frame and a {@code reinterpret} per allocation (see
+     * docs/BENCHMARKS.md).
      * @throws IllegalStateException if the frame is closed or was ended by a reset
      * @throws WrongThreadException if called from a thread other than the allocator's owner
      */

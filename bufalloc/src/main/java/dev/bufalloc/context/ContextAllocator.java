@@ -80,8 +80,9 @@ public final class ContextAllocator {
     /**
      * Replaces the process-wide default context allocator, for every thread, from now on.
      * Blocks already allocated keep belonging to the allocator that made them, so code that
-     * frees them must still use that one. Meant for a program's start-up, as in Biscuit.
+     * frees them must still use that one.
      *
+     * @apiNote Meant for a program's start-up, as in Biscuit.
      * @param allocator the new default
      * @return the previous default, so that a caller can put it back
      * @throws NullPointerException if {@code allocator} is null
