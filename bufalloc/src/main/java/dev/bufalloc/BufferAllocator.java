@@ -283,8 +283,12 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * most bytes first, over the allocator's life: the call sites that overflowed the buffer} Empty if
      * nothing overflowed or the allocator is not checked. Any thread may call this.
      */
-    List<OverflowSite> overflowSites();
+    default List<OverflowSite> overflowSites() {
+        return List.of();
+    }
 
     /** {@return whether this allocator was made by {@link #ofChecked}} */
-    boolean isChecked();
+    default boolean isChecked() {
+        return false;
+    }
 }
