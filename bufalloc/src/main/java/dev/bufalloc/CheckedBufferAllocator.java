@@ -85,11 +85,12 @@ final class CheckedBufferAllocator extends ConfinedBufferAllocator {
 
     @Override
     void onRewind(long to, long from) {
-        while (count > 0 && offsets[count - 1] >= to) {
+        // An empty block at the new cursor may be older than what is given back: it touches no byte, so it stays.
+        while (count > 0 && (offsets[count - 1] > to || (offsets[count - 1] == to && sizes[count - 1] > 0))) {
             scopes[--count].close();
             scopes[count] = null;
         }
-        assert count == 0 || offsets[count - 1] < to : "no scoped block above the cursor";
+        assert count == 0 || offsets[count - 1] < to || sizes[count - 1] == 0 : "no scoped block above the cursor";
         if (region.segment.scope().isAlive()) {   // the caller may have freed the buffer first
             region.segment.asSlice(to, from - to).fill(POISON);
         }

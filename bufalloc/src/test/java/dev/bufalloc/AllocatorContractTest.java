@@ -432,10 +432,7 @@ class AllocatorContractTest {
         int maxShift = Long.numberOfTrailingZeros(Math.min(64, kind.maxAlignment()));
         for (int step = 0; step < 150; step++) {
             int dice = random.nextInt(100);
-            // Checked mode ends the scope of a live empty block when a later block at its address is given back:
-            // CheckedModeTest.anEmptyBlockStaysLiveWhenALaterBlockAtItsAddressIsGivenBack, disabled until fixed.
-            boolean emptyBlocks = !kind.scopesBufferBlocks();
-            long size = emptyBlocks && random.nextInt(4) == 0 ? 0 : random.nextLong(1, 120);
+            long size = random.nextInt(4) == 0 ? 0 : random.nextLong(1, 120);
             long alignment = 1L << random.nextInt(maxShift + 1);
             if (!live.isEmpty() && kind.isAllocator() && dice >= 75) {
                 Owned freed = live.remove(random.nextInt(live.size()));

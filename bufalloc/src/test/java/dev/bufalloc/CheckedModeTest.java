@@ -4,7 +4,6 @@ import dev.bufalloc.system.MallocAllocator;
 import dev.bufalloc.testing.NoLeaks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -249,7 +248,6 @@ class CheckedModeTest {
      * is refused as "not a live block".
      */
     @Test
-    @Disabled("bug: CheckedBufferAllocator.onRewind ends the scope of a live empty block at the rewind point")
     void anEmptyBlockStaysLiveWhenALaterBlockAtItsAddressIsGivenBack() {
         try (BufferAllocator allocator = BufferAllocator.ofChecked(Arena.ofAuto().allocate(64))) {
             MemorySegment empty = allocator.allocate(0, 1);
