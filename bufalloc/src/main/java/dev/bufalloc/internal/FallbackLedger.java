@@ -218,7 +218,7 @@ public final class FallbackLedger {
             }
             forget(old);
             try {
-                memory.release(raw);
+                giveBack(raw);
             } catch (RuntimeException | Error e) {
                 memory.defer(raw);   // the move is done; the fallback gets the old block again on freeAll()
             }
@@ -245,6 +245,14 @@ public final class FallbackLedger {
         MemorySegment raw = memory.blocks[slot];
         endScope(slot);
         forget(slot);
+        giveBack(raw);
+    }
+
+    /**
+     * Gives a forgotten block's memory back, or holds it until {@link #freeAll()} if its scope outlives it (a
+     * shared ledger's generation scope, which only ends there).
+     */
+    private void giveBack(MemorySegment raw) {
         if (shared && Scopes.isGlobal(raw)) {
             memory.defer(raw);
         } else {
