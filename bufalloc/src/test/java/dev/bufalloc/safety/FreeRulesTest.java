@@ -11,6 +11,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -19,8 +20,10 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * The issue's item 5: only exactly the most recent block may give bytes back. A free of anything else (a
  * block from before a reset that happens to end at the new cursor, a slice spanning live blocks, the whole
  * buffer) must be refused ({@link IllegalArgumentException} or {@link IllegalStateException}) or ignored,
- * and the next allocation must not overlap a live block; a reallocate of an empty slice that was never
- * allocated must be refused. For the buffer allocator, checked mode and the shared allocator.
+ * and the next allocation must not overlap a live block. A reallocate of an empty slice that was never
+ * allocated, below or at the cursor, cannot be told from a block (as the contract says): it moves to a new
+ * block past the cursor, gives nothing back and changes nothing else. For the buffer allocator, checked
+ * mode and the shared allocator.
  */
 @Tag("safety")
 class FreeRulesTest {
@@ -101,18 +104,33 @@ class FreeRulesTest {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = Kind.class, names = {"BUFFER", "CHECKED", "SHARED"})
-    void aReallocateOfAnEmptySliceThatWasNeverAllocatedIsRefused(Kind kind) {
+    void aReallocateOfAnEmptySliceThatWasNeverAllocatedMovesToANewBlockPastTheCursorAndChangesNothingElse(Kind kind) {
         open(kind);
-        allocator.allocate(8, 1);   // [0, 8)
+        MemorySegment first = allocator.allocate(8, 1);   // [0, 8)
+        first.fill((byte) 0x11);
+        long base = buffer.address();
 
-        Throwable atTheCursor = catchThrowable(() -> allocator.reallocate(buffer.asSlice(8, 0), 16, 1));
-        Throwable insideABlock = catchThrowable(() -> allocator.reallocate(buffer.asSlice(4, 0), 16, 1));
+        MemorySegment atTheCursor = allocator.reallocate(buffer.asSlice(8, 0), 16, 1);
+        long usedAfterTheFirst = subject.usedBytes();
+        MemorySegment insideABlock = allocator.reallocate(buffer.asSlice(4, 0), 16, 1);
+        long usedAfterTheSecond = subject.usedBytes();
+        MemorySegment next = allocator.allocate(8, 1);
 
         SoftAssertions.assertSoftly(softly -> {
-            softly.assertThat(atTheCursor).as("reallocate() of an empty slice at the cursor that was never allocated")
-                    .isInstanceOf(IllegalArgumentException.class);
-            softly.assertThat(insideABlock).as("reallocate() of an empty slice inside a live block, never allocated")
-                    .isInstanceOf(IllegalArgumentException.class);
+            softly.assertThat(atTheCursor.byteSize()).as("the block for the empty slice at the cursor").isEqualTo(16);
+            softly.assertThat(atTheCursor.address() - base).as("where it starts: the cursor, 8").isEqualTo(8);
+            softly.assertThat(usedAfterTheFirst).as("bytes in use after it: 8 + 16, nothing given back").isEqualTo(24);
+            softly.assertThat(insideABlock.byteSize()).as("the block for the empty slice inside the first block")
+                    .isEqualTo(16);
+            softly.assertThat(insideABlock.address() - base).as("where it starts: the cursor, 24").isEqualTo(24);
+            softly.assertThat(usedAfterTheSecond).as("bytes in use after it: 24 + 16, nothing given back")
+                    .isEqualTo(40);
+            softly.assertThat(first.toArray(ValueLayout.JAVA_BYTE)).as("the first block's bytes, untouched")
+                    .containsOnly((byte) 0x11);
+            softly.assertThat(overlap(atTheCursor, first) + overlap(insideABlock, first)
+                    + overlap(insideABlock, atTheCursor)).as("bytes the new blocks share with a live block").isZero();
+            softly.assertThat(overlap(next, first) + overlap(next, atTheCursor) + overlap(next, insideABlock))
+                    .as("bytes the next allocation %s shares with a live block", next).isZero();
         });
     }
 

@@ -157,13 +157,16 @@ enum Kind {
 
     /**
      * This thread's scratch memory: an outermost {@code Scratch.push()} frame held open (so the thread keeps
-     * its borrowed allocator), through which it allocates; {@code push()} is {@code Scratch.push()}, and
-     * {@code reset()} closes the outer frame (giving everything back) and pushes a new one.
+     * its borrowed allocator); it allocates through the borrowed allocator, {@code frame.allocator()}, which
+     * allocates in the innermost open frame, as application code that holds the allocator does (through the
+     * outer frame itself, it would be refused while inner frames are open). {@code push()} is
+     * {@code Scratch.push()}, and {@code reset()} closes the outer frame (giving everything back, inner
+     * frames too) and pushes a new one.
      */
     static Subject scratch() {
         Frame[] outer = {Scratch.push()};
         return new Subject() {
-            @Override public Allocator allocator() { return outer[0]; }
+            @Override public Allocator allocator() { return outer[0].allocator(); }
             @Override public void reset() {
                 try {
                     outer[0].close();
