@@ -1,5 +1,9 @@
 package dev.bufalloc.safety;
 
+import static dev.bufalloc.safety.ScenarioOutcome.correct;
+import static dev.bufalloc.safety.ScenarioOutcome.setupFailed;
+import static dev.bufalloc.safety.ScenarioOutcome.wrong;
+
 import dev.bufalloc.Allocator;
 
 import java.lang.foreign.Arena;
@@ -22,8 +26,8 @@ import java.util.Locale;
  */
 public final class KnownBugScenarios {
 
-    static final int EXIT_WRONG = 3;
-    static final int EXIT_SETUP_FAILED = 2;
+    static final int EXIT_WRONG = ScenarioOutcome.EXIT_WRONG;
+    static final int EXIT_SETUP_FAILED = ScenarioOutcome.EXIT_SETUP_FAILED;
     /** Above glibc's mmap threshold: once freed, the block is unmapped and a read of it crashes. */
     private static final long BIG = 1 << 20;
     private static final long SMALL = 200;
@@ -269,21 +273,5 @@ public final class KnownBugScenarios {
             return;
         }
         correct(what + " read the bytes written: the allocator still holds the memory");
-    }
-
-    private static void correct(String message) {
-        System.out.println("CORRECT: " + message);
-    }
-
-    private static void wrong(String message) {
-        System.out.println("WRONG: " + message);
-        System.out.flush();
-        System.exit(EXIT_WRONG);
-    }
-
-    private static void setupFailed(String message) {
-        System.out.println("SETUP FAILED: " + message);
-        System.out.flush();
-        System.exit(EXIT_SETUP_FAILED);
     }
 }

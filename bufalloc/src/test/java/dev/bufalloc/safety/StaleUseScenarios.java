@@ -1,5 +1,9 @@
 package dev.bufalloc.safety;
 
+import static dev.bufalloc.safety.ScenarioOutcome.correct;
+import static dev.bufalloc.safety.ScenarioOutcome.setupFailed;
+import static dev.bufalloc.safety.ScenarioOutcome.wrong;
+
 import dev.bufalloc.Allocator;
 
 import java.lang.foreign.Arena;
@@ -24,8 +28,8 @@ import java.lang.ref.WeakReference;
  */
 public final class StaleUseScenarios {
 
-    static final int EXIT_WRONG = 3;
-    static final int EXIT_SETUP_FAILED = 2;
+    static final int EXIT_WRONG = ScenarioOutcome.EXIT_WRONG;
+    static final int EXIT_SETUP_FAILED = ScenarioOutcome.EXIT_SETUP_FAILED;
     private static final long BIG = 1 << 20;
     private static final long SMALL = 200;
 
@@ -297,21 +301,5 @@ public final class StaleUseScenarios {
             return;
         }
         wrong(what + " returned normally: it read memory that was given back");
-    }
-
-    private static void correct(String message) {
-        System.out.println("CORRECT: " + message);
-    }
-
-    private static void wrong(String message) {
-        System.out.println("WRONG: " + message);
-        System.out.flush();
-        System.exit(EXIT_WRONG);
-    }
-
-    private static void setupFailed(String message) {
-        System.out.println("SETUP FAILED: " + message);
-        System.out.flush();
-        System.exit(EXIT_SETUP_FAILED);
     }
 }
