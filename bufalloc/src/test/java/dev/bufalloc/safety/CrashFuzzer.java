@@ -98,6 +98,7 @@ public final class CrashFuzzer {
     static final String KNOWN_BUGS_PROPERTY = "bufalloc.fuzz.knownBugs";
     static final String SUMMARY = "bufalloc-fuzz summary:";
     static final String CATEGORIES = "bufalloc-fuzz violations:";
+    static final String REFUSALS = "bufalloc-fuzz refusals checked:";
     static final String VIOLATION = "VIOLATION";
     /** The exit status when violations were found (1 is what the JVM exits with after a fatal error, core dumps off). */
     static final int EXIT_VIOLATIONS = 3;
@@ -132,6 +133,7 @@ public final class CrashFuzzer {
             fuzzer.printRecent();
             status = EXIT_FUZZER_ERROR;
         }
+        System.out.println(fuzzer.refusals());
         System.out.println(fuzzer.categories());
         System.out.println(fuzzer.summary());
         System.out.flush();
@@ -379,6 +381,8 @@ public final class CrashFuzzer {
      */
     private final Set<List<Long>> deadClaims = new HashSet<>();
     private final Map<String, Integer> categories = new TreeMap<>();
+    /** The calls that had to be refused and were, by the violation a success would have been. */
+    private final Map<String, Long> refusals = new TreeMap<>();
     private final String[] recent = new String[32];
     private Owner scratch;
     private Owner malloc;
@@ -404,6 +408,10 @@ public final class CrashFuzzer {
         return SUMMARY + " seed=" + seed + " ops=" + op + " staleAccesses=" + staleAccesses + " staleThrows="
                 + staleThrows + " documentedThrows=" + documentedThrows + " violations=" + violations
                 + " millis=" + (System.nanoTime() - startNanos) / 1_000_000 + " knownBugSkips=" + knownBugSkips;
+    }
+
+    String refusals() {
+        return REFUSALS + " " + refusals;
     }
 
     String categories() {
@@ -485,8 +493,10 @@ public final class CrashFuzzer {
             sliceCall();
         } else if (dice < 925) {
             mallocFreesFallbackBlock(pickBlock());
-        } else if (dice < 935) {
+        } else if (dice < 930) {
             otherThread();
+        } else if (dice < 935) {
+            otherThreadAccess(pickBlock());
         } else if (dice < 955) {
             invalidRequest(pickOwner());
         } else if (dice < 970) {
@@ -779,6 +789,9 @@ public final class CrashFuzzer {
             return false;
         }
         documentedThrows++;
+        if (expect == Expect.FAIL) {
+            refusals.merge(failCategory, 1L, Long::sum);
+        }
         if (expect == Expect.SUCCEED) {
             String why = refusal.get();
             if (why != null) {
@@ -814,7 +827,17 @@ public final class CrashFuzzer {
             if (owner.isView && !result[0].isNative()) {
                 violation("heap-arena-segment", "the Arena view " + owner + " returned a heap segment " + result[0]);
             }
-            track(result[0], owner, null, List.of());
+            if (owner.isView && !result[0].scope().equals(owner.arena.scope())) {
+                violation("view-segment-out-of-scope", "the Arena view " + owner + " returned " + result[0]
+                        + ", which is not in the view's scope");
+            }
+            Block block = track(result[0], owner, null, List.of());
+            Owner root = owner.root;
+            if (block.buf != null && !owner.isView && root.kind.checked && block.buf.rescopable()
+                    && block.lifetime != Lifetime.OWN && block.size > 0) {
+                violation("checked-block-unscoped", "checked " + root + " handed out " + block + " in the buffer's own"
+                        + " scope, though only the garbage collector frees that buffer: a stale use would not throw");
+            }
         }
     }
 
@@ -856,6 +879,12 @@ public final class CrashFuzzer {
         Buf buf = bufferOf(root, mem, segment.address(), segment.byteSize(), segment);
         Block block = new Block(++nextId, segment, via, buf, mem, segment.address(), segment.byteSize(),
                 lifetimeOf(segment, via, buf), segment.scope(), array);
+        if (buf != null && !buf.rescopable() && block.lifetime != Lifetime.BUFFER && block.lifetime != Lifetime.HEAP
+                && !lenient(block)) {
+            // A scope of bufalloc's over memory its owner may free: the segment could outlive the memory.
+            violation("closable-buffer-rescoped", block + " sees " + buf + ", whose owner may close its arena,"
+                    + " through a scope other than the buffer's own");
+        }
         block.depthLow = root.frames.size();
         block.depthHigh = root.frames.size();
         block.framesUnknown = root.framesUncertain;
@@ -1099,6 +1128,7 @@ public final class CrashFuzzer {
             return;
         }
         freed(block, Why.FREE);
+        checkScopeEnded(block, "free");
         for (Block alias : aliases) {
             uncertain(alias);   // the same memory: given back if it was the most recent block
         }
@@ -1249,7 +1279,16 @@ public final class CrashFuzzer {
             uncertain(block);   // the old segment: the same memory, now the new block's
         } else {
             freed(block, Why.MOVED);
+            checkScopeEnded(block, "reallocate");
             ownScopeEnded(block);
+        }
+    }
+
+    /** A block with a scope of its own that was just freed or moved: its scope must be over at once. */
+    private void checkScopeEnded(Block block, String call) {
+        if (mustThrow(block) && block.size > 0 && !lenient(block) && usable(block.segment)) {
+            violation("freed-segment-alive", call + " of " + block + " returned, but its segment is still usable:"
+                    + " its memory was given back");
         }
     }
 
@@ -1285,7 +1324,7 @@ public final class CrashFuzzer {
             if (root.frames.isEmpty()) {
                 return;
             }
-            frame = dice == 1 ? root.frames.get(random.nextInt(root.frames.size())) : root.frames.getLast();
+            frame = dice <= 2 ? root.frames.get(random.nextInt(root.frames.size())) : root.frames.getLast();
             if (frame.subject == null) {
                 return;
             }
@@ -2258,6 +2297,45 @@ public final class CrashFuzzer {
             return;
         }
         track(result[0], owner, null, List.of());
+    }
+
+    /**
+     * A read of a block from another thread: a block in a scope of bufalloc's own (malloc's, a confined
+     * allocator's C-library or checked blocks, a frame view's) is confined to the allocator's thread and must
+     * get WrongThreadException (or IllegalStateException, if stale); other memory is whatever its owner's scope
+     * allows.
+     */
+    private void otherThreadAccess(Block block) {
+        if (block == null || block.segment == null || block.size == 0 || knownBug(block)
+                || (mustThrow(block) && usable(block.segment))) {
+            return;   // a stale segment whose scope is alive is reported by access(), never read
+        }
+        note("read on another thread " + block);
+        Throwable[] thrown = new Throwable[1];
+        Thread thread = Thread.ofVirtual().start(() -> thrown[0] = attempt(() -> block.segment.get(ValueLayout.JAVA_BYTE, 0)));
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        boolean confined = block.lifetime == Lifetime.OWN || block.lifetime == Lifetime.VIEW;
+        if (thrown[0] == null) {
+            if (confined && !lenient(block)) {
+                violation("confined-block-read-elsewhere", "another thread read " + block + ", whose scope is confined"
+                        + " to the allocator's thread");
+            } else if (mustThrow(block)) {
+                violation("stale-read-succeeded", "another thread read " + block + ", whose memory was given back");
+            }
+        } else if (!(thrown[0] instanceof WrongThreadException || thrown[0] instanceof IllegalStateException)) {
+            violation("undocumented-exception", "another thread's read of " + block + " threw " + describe(thrown[0]));
+        } else if (confined && block.state == State.LIVE && !lenient(block) && !mustThrow(block)
+                && !(thrown[0] instanceof WrongThreadException)) {
+            violation("live-block-unusable", "another thread's read of live " + block + " threw " + describe(thrown[0])
+                    + ", not WrongThreadException");
+        } else {
+            documentedThrows++;
+        }
     }
 
     /**
