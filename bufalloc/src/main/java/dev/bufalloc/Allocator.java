@@ -16,28 +16,7 @@ import java.lang.foreign.SegmentAllocator;
  * {@code allocate(ValueLayout.JAVA_DOUBLE)} or {@code allocate(size, 8)} gives.
  *
  * <p>Implementing one takes three methods:
- * {@snippet :
- * // An allocator that counts what it hands out, over any other allocator.
- * final class Counting implements Allocator {
- *     private final Allocator inner;
- *     long bytes;
- *     Counting(Allocator inner) { this.inner = inner; }
- *     public MemorySegment allocate(long byteSize, long byteAlignment) {
- *         MemorySegment s = inner.allocate(byteSize, byteAlignment);
- *         bytes += byteSize;
- *         return s;
- *     }
- *     public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
- *         MemorySegment s = inner.reallocate(segment, newByteSize, byteAlignment);
- *         bytes += newByteSize - segment.byteSize();
- *         return s;
- *     }
- *     public void free(MemorySegment segment) {
- *         bytes -= segment.byteSize();
- *         inner.free(segment);
- *     }
- * }
- * }
+ * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="Allocator"}
  *
  * <p>Unless an implementation says otherwise, the memory it returns is not zeroed, and an
  * allocator may be used by one thread at a time. Each implementation documents its own
@@ -48,12 +27,11 @@ import java.lang.foreign.SegmentAllocator;
 public interface Allocator extends SegmentAllocator {
 
     /**
-     * Returns a new segment of exactly {@code byteSize} bytes whose address is a multiple of
-     * {@code byteAlignment}.
+     * {@return a new segment of exactly {@code byteSize} bytes whose address is a multiple of
+     * {@code byteAlignment}}
      *
      * @param byteSize the size of the block, in bytes; may be zero
      * @param byteAlignment the alignment of the block, in bytes: a power of two
-     * @return a segment of {@code byteSize} bytes, aligned to {@code byteAlignment}
      * @throws IllegalArgumentException if {@code byteSize < 0}, or if {@code byteAlignment} is not
      *         a power of two or is more than this allocator can give
      * @throws IndexOutOfBoundsException if a bounded allocator has no room for the request
@@ -63,8 +41,8 @@ public interface Allocator extends SegmentAllocator {
     MemorySegment allocate(long byteSize, long byteAlignment);
 
     /**
-     * Returns a block of {@code newByteSize} bytes, aligned to {@code byteAlignment}, that holds
-     * the first {@code min(segment.byteSize(), newByteSize)} bytes of {@code segment}. The block
+     * {@return a block of {@code newByteSize} bytes, aligned to {@code byteAlignment}, that holds
+     * the first {@code min(segment.byteSize(), newByteSize)} bytes of {@code segment}} The block
      * may be {@code segment} itself, grown or shrunk in place (same address), or a new block, in
      * which case {@code segment} is freed and must not be used again.
      *
@@ -73,7 +51,6 @@ public interface Allocator extends SegmentAllocator {
      * @param segment a block this allocator returned and has not freed
      * @param newByteSize the new size, in bytes; may be zero
      * @param byteAlignment the alignment of the new block: a power of two
-     * @return the block with the new size
      * @throws IllegalArgumentException if {@code segment} is not a live block of this allocator,
      *         if {@code newByteSize < 0}, or if {@code byteAlignment} is not a power of two or is
      *         more than this allocator can give

@@ -13,16 +13,7 @@ import java.util.Objects;
  * tracked and given back on {@link #free}, {@link #reset()} and {@link #close()}. After {@code reset()} the
  * whole buffer is free again.
  *
- * {@snippet :
- * try (Arena arena = Arena.ofConfined();
- *      BufferAllocator scratch = BufferAllocator.of(arena.allocate(4096))) {
- *     for (String line : lines) {
- *         MemorySegment cLine = scratch.allocateFrom(line);   // in the buffer: no malloc, no Arena
- *         long n = (long) STRLEN.invokeExact(cLine);
- *         scratch.reset();                                   // the whole buffer is free again
- *     }
- * }
- * }
+ * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="BufferAllocator"}
  *
  * <p>Like {@link java.lang.foreign.Arena}, there are two kinds, with one contract:
  * {@link #of(MemorySegment) of}{@code (...)} makes an allocator confined to the thread that made it, with
@@ -72,7 +63,8 @@ import java.util.Objects;
  *       {@code ofShared} may be used by any thread; see {@link #ofShared(MemorySegment)}.</li>
  * </ul>
  *
- * <p>Every factory takes a {@code buffer} that must be native or heap, writable, at least one byte long,
+ * <h2 id="factories">Factory conditions</h2>
+ * Every factory takes a {@code buffer} that must be native or heap, writable, at least one byte long,
  * alive, and accessible from the calling thread; it throws {@link NullPointerException} if an argument is
  * null, {@link IllegalArgumentException} if the buffer is not such a segment, and
  * {@link IllegalStateException} if a live allocator already manages any byte of it.
@@ -84,7 +76,7 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * {@return a confined allocator over {@code buffer} whose fallback is the
      * {@linkplain ContextAllocator#current() context allocator} current now}
      *
-     * @param buffer the memory to allocate from (see the factory conditions above)
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions})
      */
     static BufferAllocator of(MemorySegment buffer) {
         return new ConfinedBufferAllocator(buffer, ContextAllocator.current());
@@ -95,7 +87,8 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * {@linkplain ContextAllocator#current() context allocator} current now} Its blocks are byte-aligned
      * only; for aligned heap data, pass {@code MemorySegment.ofArray(new long[n])}.
      *
-     * @param buffer the memory to allocate from, at least one byte
+     * @param buffer the memory to allocate from, at least one byte (see the {@linkplain ##factories factory
+     *        conditions})
      */
     static BufferAllocator of(byte[] buffer) {
         return of(MemorySegment.ofArray(Objects.requireNonNull(buffer, "buffer")));
@@ -104,7 +97,7 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
     /**
      * {@return a confined allocator over {@code buffer} that takes what does not fit from {@code fallback}}
      *
-     * @param buffer the memory to allocate from (see the factory conditions above)
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions})
      * @param fallback where requests go when the buffer is full
      */
     static BufferAllocator of(MemorySegment buffer, Allocator fallback) {
@@ -115,7 +108,7 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * {@return a confined allocator over {@code buffer} with no fallback} A request that does not fit gets
      * {@link IndexOutOfBoundsException}, as with {@link java.lang.foreign.SegmentAllocator#slicingAllocator}.
      *
-     * @param buffer the memory to allocate from (see the factory conditions above)
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions})
      */
     static BufferAllocator withoutFallback(MemorySegment buffer) {
         return new ConfinedBufferAllocator(buffer, null);
@@ -126,7 +119,7 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * {@linkplain ContextAllocator#current() context allocator} current now} See
      * {@link #ofChecked(MemorySegment, Allocator)}.
      *
-     * @param buffer the memory to allocate from (see the factory conditions above)
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions})
      */
     static BufferAllocator ofChecked(MemorySegment buffer) {
         return new CheckedBufferAllocator(buffer, ContextAllocator.current());
@@ -147,10 +140,10 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      *   <li>Bytes given back are overwritten with {@code 0xDB}, so stale reads through other paths stand out.</li>
      *   <li>Every fallback records the call site it came from: see {@link #overflowSites()}.</li>
      * </ul>
-     * Costs: a JDK confined arena and a {@code reinterpret} per block, a stack walk per fallback, and the
-     * poisoning writes.
      *
-     * @param buffer the memory to allocate from (see the factory conditions above)
+     * @implNote The checks cost a JDK confined arena and a {@code reinterpret} per block, a stack walk per
+     * fallback, and the poisoning writes.
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions})
      * @param fallback where requests go when the buffer is full
      */
     static BufferAllocator ofChecked(MemorySegment buffer, Allocator fallback) {
@@ -162,9 +155,8 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * {@linkplain ContextAllocator#current() context allocator} current now}
      *
      * <p>The bump is a lock-free compare-and-set on one word; the fallback, frees and everything else take
-     * a lock, so statistics are exact and any allocator can serve as the fallback. Use it where threads
-     * share one scratch buffer (the workers of one request); where each thread can have its own buffer, a
-     * confined allocator or {@link Scratch} is faster. It differs from a confined allocator in this:
+     * a lock, so statistics are exact and any allocator can serve as the fallback. It differs from a
+     * confined allocator in this:
      * <ul>
      *   <li><b>Threads:</b> any thread may call any method; the buffer must be accessible to all of them
      *       ({@code Arena.ofShared()}, {@code ofAuto()}, {@code global()}, or a heap array). No two live
@@ -182,20 +174,12 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      *   <li>The buffer may hold at most 2<sup>48</sup> - 1 bytes: the cursor has 48 bits.</li>
      * </ul>
      *
-     * {@snippet :
-     * try (Arena arena = Arena.ofShared();
-     *      BufferAllocator shared = BufferAllocator.ofShared(arena.allocate(1 << 20))) {
-     *     try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
-     *         for (Item item : items) {
-     *             executor.submit(() -> process(item, shared));   // every thread allocates from the buffer
-     *         }
-     *     }   // all workers done: now reset() or close() is allowed
-     *     shared.reset();
-     * }
-     * }
+     * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="BufferAllocator.ofShared"}
      *
-     * @param buffer the memory to allocate from (see the factory conditions above), accessible to every
-     *        thread that will allocate; at most 2<sup>48</sup> - 1 bytes
+     * @apiNote Use it where threads share one scratch buffer (the workers of one request); where each thread
+     * can have its own buffer, a confined allocator or {@link Scratch} is faster.
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions}),
+     *        accessible to every thread that will allocate; at most 2<sup>48</sup> - 1 bytes
      */
     static BufferAllocator ofShared(MemorySegment buffer) {
         return new SharedBufferAllocator(buffer, ContextAllocator.current());
@@ -205,7 +189,8 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * {@return an allocator over {@code buffer} that any thread may use at once, and that takes what does
      * not fit from {@code fallback}} See {@link #ofShared(MemorySegment)}.
      *
-     * @param buffer the memory to allocate from, accessible to every thread that will allocate
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions}),
+     *        accessible to every thread that will allocate
      * @param fallback where requests go when the buffer is full; called under the allocator's lock
      */
     static BufferAllocator ofShared(MemorySegment buffer, Allocator fallback) {
@@ -216,7 +201,8 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * {@return an allocator over {@code buffer} that any thread may use at once, with no fallback} A request
      * that does not fit gets {@link IndexOutOfBoundsException}. See {@link #ofShared(MemorySegment)}.
      *
-     * @param buffer the memory to allocate from, accessible to every thread that will allocate
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions}),
+     *        accessible to every thread that will allocate
      */
     static BufferAllocator sharedWithoutFallback(MemorySegment buffer) {
         return new SharedBufferAllocator(buffer, null);
@@ -243,7 +229,8 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      *
      * @throws WrongThreadException if the allocator is confined to another thread
      * @throws IllegalStateException if the allocator is closed, or if a native call still holds a segment
-     *         of an open frame's {@linkplain Frame#asArena() Arena view} (nothing changed then)
+     *         of an open frame's {@linkplain Frame#asArena() Arena view}: then no frame is closed and nothing
+     *         is given back, but the views of frames pushed after that one have ended
      * @throws RuntimeException what the fallback's {@code free} threw, after every fallback block was
      *         released all the same
      */
@@ -256,7 +243,7 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      *
      * @throws WrongThreadException if the allocator is confined to another thread
      * @throws IllegalStateException if the allocator is already closed, or if a native call still holds a
-     *         segment of an open frame's Arena view (nothing changed then)
+     *         segment of an open frame's Arena view (then it is not closed; see {@link #reset()})
      * @throws RuntimeException what the fallback's {@code free} threw, after the allocator was closed all
      *         the same
      */
@@ -267,12 +254,7 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * Opens a {@linkplain Frame frame}: everything allocated from now until the frame closes is freed when
      * it closes, buffer space and fallback blocks alike. Frames nest and close innermost first.
      *
-     * {@snippet :
-     * try (Frame frame = allocator.push()) {
-     *     MemorySegment tmp = frame.allocate(ValueLayout.JAVA_INT, 100);
-     *     // ...
-     * }   // the 400 bytes are free again; blocks allocated before the frame are untouched
-     * }
+     * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="BufferAllocator.push"}
      *
      * @return the new innermost frame
      * @throws WrongThreadException if the allocator is confined to another thread
@@ -301,8 +283,12 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * most bytes first, over the allocator's life: the call sites that overflowed the buffer} Empty if
      * nothing overflowed or the allocator is not checked. Any thread may call this.
      */
-    List<OverflowSite> overflowSites();
+    default List<OverflowSite> overflowSites() {
+        return List.of();
+    }
 
     /** {@return whether this allocator was made by {@link #ofChecked}} */
-    boolean isChecked();
+    default boolean isChecked() {
+        return false;
+    }
 }

@@ -15,19 +15,7 @@ package dev.bufalloc;
  *
  * <p>A record: a plain value, safe to pass between threads.
  *
- * {@snippet :
- * try (BufferAllocator scratch = BufferAllocator.of(Arena.global().allocate(4096))) {
- *     for (Request r : requests) {
- *         handle(r, scratch);
- *         scratch.reset();
- *     }
- *     BufferStatistics s = scratch.statistics();
- *     if (s.fallbackCount() > 0) {
- *         long suggested = Long.highestOneBit(s.peakDemand()) << 1;   // a power of two above the peak
- *         System.out.println("buffer too small: try " + suggested + " bytes");
- *     }
- * }
- * }
+ * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="BufferStatistics"}
  *
  * @param capacity the buffer's size, in bytes
  * @param usedBytes bytes of the buffer in use now, alignment padding included
@@ -54,11 +42,7 @@ public record BufferStatistics(
         long copiedBytes,
         long resets) {
 
-    /**
-     * Returns the bytes of the buffer not in use.
-     *
-     * @return {@code capacity - usedBytes}
-     */
+    /** {@return the bytes of the buffer not in use: {@code capacity - usedBytes}} */
     public long remainingBytes() {
         return capacity - usedBytes;
     }

@@ -21,7 +21,8 @@ import java.util.Set;
  * can be re-scoped}: the scope of a buffer its owner may free is the only one that knows when it is freed.
  *
  * <p>Invariant: {@code offsets[0, count)} are the starts of the scoped live buffer blocks, in increasing
- * order (blocks are bumped upwards and given back from the top), and {@code scopes} their open arenas.
+ * order (blocks are bumped upwards and given back from the top), {@code sizes} their sizes and
+ * {@code scopes} their open arenas.
  */
 final class CheckedBufferAllocator extends ConfinedBufferAllocator {
 
@@ -33,6 +34,7 @@ final class CheckedBufferAllocator extends ConfinedBufferAllocator {
             CheckedBufferAllocator.class.getName(), Frame.class.getName(), FrameArena.class.getName());
 
     private long[] offsets = new long[16];
+    private long[] sizes = new long[16];
     private Arena[] scopes = new Arena[16];
     private int count;
     private final Map<String, long[]> overflows = new LinkedHashMap<>();   // site -> {count, bytes}; guarded by itself
@@ -49,10 +51,12 @@ final class CheckedBufferAllocator extends ConfinedBufferAllocator {
         }
         if (count == offsets.length) {
             offsets = Arrays.copyOf(offsets, count * 2);
+            sizes = Arrays.copyOf(sizes, count * 2);
             scopes = Arrays.copyOf(scopes, count * 2);
         }
         Arena scope = Arena.ofConfined();
         offsets[count] = region.offsetOf(block);
+        sizes[count] = block.byteSize();
         scopes[count++] = scope;
         return LibC.withScope(block, scope, region.segment);
     }
@@ -60,7 +64,11 @@ final class CheckedBufferAllocator extends ConfinedBufferAllocator {
     @Override
     MemorySegment onResized(MemorySegment old, MemorySegment resized) {
         int i = indexOf(old);
-        return i < 0 ? resized : LibC.withScope(resized, scopes[i], region.segment);
+        if (i < 0) {
+            return resized;
+        }
+        sizes[i] = resized.byteSize();
+        return LibC.withScope(resized, scopes[i], region.segment);
     }
 
     @Override
@@ -69,6 +77,7 @@ final class CheckedBufferAllocator extends ConfinedBufferAllocator {
         if (i >= 0) {
             scopes[i].close();   // its bytes stay where they are until a rewind reaches them
             System.arraycopy(offsets, i + 1, offsets, i, count - i - 1);
+            System.arraycopy(sizes, i + 1, sizes, i, count - i - 1);
             System.arraycopy(scopes, i + 1, scopes, i, count - i - 1);
             scopes[--count] = null;
         }
@@ -76,11 +85,12 @@ final class CheckedBufferAllocator extends ConfinedBufferAllocator {
 
     @Override
     void onRewind(long to, long from) {
-        while (count > 0 && offsets[count - 1] >= to) {
+        // An empty block at the new cursor may be older than what is given back: it touches no byte, so it stays.
+        while (count > 0 && (offsets[count - 1] > to || (offsets[count - 1] == to && sizes[count - 1] > 0))) {
             scopes[--count].close();
             scopes[count] = null;
         }
-        assert count == 0 || offsets[count - 1] < to : "no scoped block above the cursor";
+        assert count == 0 || offsets[count - 1] < to || sizes[count - 1] == 0 : "no scoped block above the cursor";
         if (region.segment.scope().isAlive()) {   // the caller may have freed the buffer first
             region.segment.asSlice(to, from - to).fill(POISON);
         }
@@ -123,7 +133,7 @@ final class CheckedBufferAllocator extends ConfinedBufferAllocator {
         return true;
     }
 
-    /** {@return the index of the live scoped block {@code block} is (same start, its scope), or -1} */
+    /** {@return the index of the live scoped block {@code block} is (same start, size and scope), or -1} */
     private int indexOf(MemorySegment block) {
         long offset = region.offsetOf(block);
         int i = Arrays.binarySearch(offsets, 0, count, offset);
@@ -134,7 +144,7 @@ final class CheckedBufferAllocator extends ConfinedBufferAllocator {
             i--;
         }
         for (; i < count && offsets[i] == offset; i++) {
-            if (scopes[i].scope().equals(block.scope())) {
+            if (sizes[i] == block.byteSize() && scopes[i].scope().equals(block.scope())) {   // not a slice of it
                 return i;
             }
         }

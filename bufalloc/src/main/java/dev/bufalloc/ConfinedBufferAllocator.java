@@ -10,7 +10,6 @@ import dev.bufalloc.system.MallocAllocator;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
-import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -336,16 +335,6 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     /** {@return whether the allocator is closed} */
     boolean isClosed() {
         return owner == null;
-    }
-
-    @Override
-    public List<OverflowSite> overflowSites() {
-        return List.of();
-    }
-
-    @Override
-    public boolean isChecked() {
-        return false;
     }
 
     @Override

@@ -8,17 +8,7 @@ import java.lang.foreign.MemorySegment;
  * frame frees everything allocated since it was {@linkplain BufferAllocator#push() pushed} (buffer
  * space and fallback blocks) and nothing older, like LWJGL's {@code MemoryStack.push()}/{@code pop()}.
  *
- * {@snippet :
- * try (BufferAllocator scratch = BufferAllocator.of(arena.allocate(64 * 1024))) {
- *     MemorySegment config = scratch.allocateFrom("kept for the whole run");
- *     for (String name : names) {
- *         try (Frame frame = scratch.push()) {
- *             MemorySegment cName = frame.allocateFrom(name);    // freed when the frame closes
- *             use(config, cName);
- *         }
- *     }
- * }
- * }
+ * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="Frame"}
  *
  * <p>A frame is an {@link Allocator} that allocates from its buffer allocator; it may be handed to
  * any API that takes a {@code SegmentAllocator}. Allocating through the buffer allocator itself while
@@ -53,29 +43,21 @@ public final class Frame implements Allocator, AutoCloseable {
         this.id = id;
     }
 
-    /**
-     * Returns the buffer allocator this frame is on.
-     *
-     * @return the allocator that pushed this frame
-     */
+    /** {@return the buffer allocator this frame is on: the one that pushed it} */
     public BufferAllocator allocator() {
         return allocator;
     }
 
     /**
-     * Returns this frame as an {@link Arena}, for APIs that want one. Its {@linkplain Arena#scope() scope}
+     * {@return this frame as an {@link Arena}, for APIs that want one} Its {@linkplain Arena#scope() scope}
      * ends when the frame closes, before the frame's memory is given back: a segment it allocated, used after
      * that, throws {@link IllegalStateException} instead of reading memory a later allocation may have
      * reused. Closing the arena closes the frame; if a native call still holds one of its segments, closing
-     * throws {@link IllegalStateException} and changes nothing, as a JDK arena's close does. Every call
-     * returns the same view.
+     * throws {@link IllegalStateException} and the frame stays open with its memory, as a JDK arena stays
+     * open (the views of frames pushed after it, if any, have ended by then). Every call returns the same
+     * view. It is confined to the allocator's thread like the frame.
      *
-     * {@snippet :
-     * try (Arena arena = allocator.push().asArena()) {
-     *     MemorySegment name = arena.allocateFrom("temporary");
-     *     callSomethingThatWantsAnArena(arena);
-     * }   // name.getString(0) now throws IllegalStateException
-     * }
+     * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="Frame.asArena"}
      *
      * <p>Its segments are always native. They come from the buffer when its memory can only be freed by the
      * garbage collector (a buffer of {@code Arena.ofAuto()} or {@code Arena.global()}, such as
@@ -83,12 +65,10 @@ public final class Frame implements Allocator, AutoCloseable {
      * {@code Arena.ofConfined()}'s are), since a buffer of an arena its owner may close, or a heap buffer,
      * cannot be seen through another scope without risk. Buffer segments are not zeroed.
      *
-     * <p>The view costs a JDK confined arena per frame and a {@code reinterpret} per allocation (see
-     * docs/BENCHMARKS.md): use it where an API needs an {@code Arena} or where use-after-free must be
-     * caught; use the frame itself, a plain {@code SegmentAllocator}, on hot paths. It is confined to the
-     * allocator's thread like the frame.
-     *
-     * @return the arena view of this frame
+     * @apiNote Use the view where an API needs an {@code Arena} or where use-after-free must be caught; use
+     * the frame itself, a plain {@code SegmentAllocator}, on hot paths.
+     * @implNote The view costs a JDK confined arena per frame and a {@code reinterpret} per allocation (see
+     * docs/BENCHMARKS.md).
      * @throws IllegalStateException if the frame is closed or was ended by a reset
      * @throws WrongThreadException if called from a thread other than the allocator's owner
      */
@@ -148,7 +128,8 @@ public final class Frame implements Allocator, AutoCloseable {
      *
      * @throws IllegalStateException if this frame is already closed or was ended by a reset or by closing
      *         the allocator (nothing changes then), if a native call still holds a segment of its Arena view
-     *         (nothing changes then), or if frames pushed after it were still open (after closing them too)
+     *         (no frame closes then; views of frames pushed after it have ended), or if frames pushed after
+     *         it were still open (after closing them too)
      * @throws WrongThreadException if called from a thread other than the allocator's owner
      * @throws RuntimeException what the fallback's {@code free} threw, after the frame was closed all the same
      */

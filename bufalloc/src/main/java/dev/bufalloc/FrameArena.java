@@ -30,6 +30,9 @@ final class FrameArena implements Arena, FrameStack.View {
         this.frame = frame;
         this.allocator = allocator;
         this.region = region;
+        if (region.rescopable) {
+            LibC.keepAlive(scope, region.segment);   // an automatic buffer lives as long as any segment of the view
+        }
     }
 
     @Override
@@ -38,7 +41,7 @@ final class FrameArena implements Arena, FrameStack.View {
         if (region.rescopable) {
             MemorySegment block = allocator.allocateInBuffer(byteSize, byteAlignment);
             if (block != null) {
-                return LibC.withScope(block, scope, region.segment);   // keeps an automatic buffer reachable
+                return LibC.withScope(block, scope, null);   // the scope keeps the buffer reachable
             }
         }
         return scope.allocate(byteSize, byteAlignment);
@@ -51,7 +54,7 @@ final class FrameArena implements Arena, FrameStack.View {
 
     /**
      * Closes the frame: the view's scope ends first; if it cannot (a native call holds one of its segments),
-     * this throws {@link IllegalStateException} and nothing changes.
+     * this throws {@link IllegalStateException} and the frame stays open (inner views may have ended).
      */
     @Override
     public void close() {

@@ -4,12 +4,7 @@ package dev.bufalloc;
  * A place in the program whose allocations did not fit in a checked buffer allocator's buffer and
  * went to the fallback: the answer to "who overflowed my buffer, and by how much?".
  *
- * {@snippet :
- * BufferAllocator scratch = BufferAllocator.ofChecked(arena.allocate(4096));
- * runWorkload(scratch);
- * scratch.overflowSites().forEach(site ->
- *         System.out.println(site.callSite() + ": " + site.count() + " blocks, " + site.bytes() + " bytes"));
- * }
+ * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="OverflowSite"}
  *
  * @param callSite the first stack frame outside bufalloc and the FFM API, as
  *        {@link StackTraceElement#toString()} prints it

@@ -11,12 +11,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * threads: {@link #push()} opens a {@link Frame} on a scratch buffer the thread borrows from a pool for as
  * long as it has a frame open.
  *
- * {@snippet :
- * try (Frame frame = Scratch.push()) {
- *     MemorySegment path = frame.allocateFrom("/tmp/data");    // no malloc, no Arena
- *     int fd = (int) OPEN.invokeExact(path, 0);
- * }   // the bytes are free again, and the buffer goes back to the pool
- * }
+ * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="Scratch"}
  *
  * <h2>Contract</h2>
  * <ul>

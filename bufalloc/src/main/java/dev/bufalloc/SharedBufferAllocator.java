@@ -11,7 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
-import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -228,16 +227,6 @@ final class SharedBufferAllocator implements BufferAllocator {
         } finally {
             lock.unlock();
         }
-    }
-
-    @Override
-    public List<OverflowSite> overflowSites() {
-        return List.of();
-    }
-
-    @Override
-    public boolean isChecked() {
-        return false;
     }
 
     @Override

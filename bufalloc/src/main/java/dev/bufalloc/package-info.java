@@ -9,18 +9,7 @@
  * again on {@link dev.bufalloc.BufferAllocator#reset() reset()}; its
  * {@link dev.bufalloc.BufferStatistics statistics} tell how big the buffer should be.
  *
- * {@snippet :
- * MethodHandle strlen = Linker.nativeLinker().downcallHandle(
- *         Linker.nativeLinker().defaultLookup().find("strlen").orElseThrow(),
- *         FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
- * try (Arena arena = Arena.ofConfined();
- *      BufferAllocator scratch = BufferAllocator.of(arena.allocate(256))) {
- *     for (String word : List.of("hello", "bufalloc")) {
- *         long length = (long) strlen.invokeExact(scratch.allocateFrom(word));
- *         scratch.reset();   // the next string reuses the same bytes
- *     }
- * }
- * }
+ * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="package"}
  *
  * <p>Unless a class says otherwise, allocators here do not zero memory and are used by one
  * thread at a time; a {@code BufferAllocator} is confined to the thread that made it.

@@ -1,6 +1,7 @@
 package dev.bufalloc;
 
 import dev.bufalloc.system.MallocAllocator;
+import dev.bufalloc.testing.CountingAllocator;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -112,7 +113,7 @@ class BufferAllocatorModelTest {
         final int capacity;
         final MemorySegment buffer;
         final long base;
-        final CountingFallback fallback = new CountingFallback(MallocAllocator.instance());
+        final CountingAllocator fallback = new CountingAllocator(MallocAllocator.instance());
         final BufferAllocator allocator;
         final List<Block> live = new ArrayList<>();
         final ArrayDeque<OpenFrame> frames = new ArrayDeque<>();
@@ -155,7 +156,7 @@ class BufferAllocatorModelTest {
                 check();
             }
             allocator.close();
-            assertThat(fallback.live).as("fallback blocks after close").isEmpty();
+            assertThat(fallback.outstanding()).as("fallback blocks after close").isEmpty();
             return STEPS;
         }
 
@@ -322,7 +323,7 @@ class BufferAllocatorModelTest {
                 org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, open.frame::close);
             }
             frames.clear();
-            assertThat(fallback.live).as("fallback blocks after reset").isEmpty();
+            assertThat(fallback.outstanding()).as("fallback blocks after reset").isEmpty();
         }
 
         /** Only the most recent buffer block grows in place or gives bytes back; an empty one at the floor may be older. */
@@ -369,7 +370,7 @@ class BufferAllocatorModelTest {
                     .isEqualTo(Math.max(peakDemand, cursor + spill));
             long liveFallback = live.stream().filter(b -> !b.inBuffer).count();
             assertThat(stats.liveFallbackBlocks()).as("live fallback blocks").isEqualTo(liveFallback);
-            assertThat(fallback.live).as("the fallback's own live blocks").hasSize((int) liveFallback);
+            assertThat(fallback.outstanding()).as("the fallback's own live blocks").hasSize((int) liveFallback);
             assertThat(stats.liveFallbackBytes()).isEqualTo(
                     live.stream().filter(b -> !b.inBuffer).mapToLong(b -> b.segment.byteSize()).sum());
             for (Block block : live) {
@@ -383,7 +384,7 @@ class BufferAllocatorModelTest {
                     }
                     assertThat(block.segment.isNative()).isEqualTo(setup.nativeBuffer);
                 } else {
-                    assertThat(fallback.live).as("tracked fallback block").contains(block.segment);
+                    assertThat(fallback.outstanding()).as("tracked fallback block").contains(block.segment);
                 }
             }
             List<Block> inBuffer = live.stream().filter(Block::inBuffer).filter(b -> b.segment.byteSize() > 0)
@@ -410,10 +411,10 @@ class BufferAllocatorModelTest {
         /** The call must throw {@code type} and leave the allocator exactly as it was. */
         void expectUnchanged(Class<? extends Throwable> type, Runnable call) {
             BufferStatistics before = allocator.statistics();
-            int fallbackCalls = fallback.calls;
+            long fallbackCalls = fallback.calls();
             org.junit.jupiter.api.Assertions.assertThrows(type, call::run);
             assertThat(allocator.statistics()).isEqualTo(before);
-            assertThat(fallback.calls).isEqualTo(fallbackCalls);
+            assertThat(fallback.calls()).isEqualTo(fallbackCalls);
         }
 
         String describe(Block block) {
@@ -423,42 +424,6 @@ class BufferAllocatorModelTest {
 
         static long alignUp(long value, long alignment) {
             return (value + alignment - 1) / alignment * alignment;
-        }
-    }
-
-    /** A fallback that keeps the set of blocks it handed out and counts its calls. */
-    static final class CountingFallback implements Allocator {
-        final Allocator inner;
-        final List<MemorySegment> live = new ArrayList<>();
-        int calls;
-
-        CountingFallback(Allocator inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public MemorySegment allocate(long byteSize, long byteAlignment) {
-            calls++;
-            MemorySegment block = inner.allocate(byteSize, byteAlignment);
-            live.add(block);
-            return block;
-        }
-
-        @Override
-        public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
-            calls++;
-            assertThat(live).as("reallocated block is live").contains(segment);
-            MemorySegment moved = inner.reallocate(segment, newByteSize, byteAlignment);
-            live.remove(segment);
-            live.add(moved);
-            return moved;
-        }
-
-        @Override
-        public void free(MemorySegment segment) {
-            calls++;
-            assertThat(live.remove(segment)).as("freed block was live").isTrue();
-            inner.free(segment);
         }
     }
 }

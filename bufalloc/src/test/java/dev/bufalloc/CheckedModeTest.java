@@ -241,6 +241,30 @@ class CheckedModeTest {
         assertThat(MallocAllocator.instance().liveBytes()).isEqualTo(baseline);
     }
 
+    /**
+     * Found by AllocatorContractTest's random sequences: giving back the most recent block (a free, a frame's
+     * close) ends the scope of every block at or above its start, an empty block allocated before it at the
+     * same address included, though that block is live: it then throws on use, and freeing or reallocating it
+     * is refused as "not a live block".
+     */
+    @Test
+    void anEmptyBlockStaysLiveWhenALaterBlockAtItsAddressIsGivenBack() {
+        try (BufferAllocator allocator = BufferAllocator.ofChecked(Arena.ofAuto().allocate(64))) {
+            MemorySegment empty = allocator.allocate(0, 1);
+            allocator.free(allocator.allocate(8, 1));
+            assertThat(empty.scope().isAlive()).isTrue();
+            allocator.free(empty);
+
+            allocator.allocate(8, 1);
+            MemorySegment beforeTheFrame = allocator.allocate(0, 1);
+            try (Frame frame = allocator.push()) {
+                frame.allocate(8, 1);
+            }
+            assertThat(beforeTheFrame.scope().isAlive()).as("older than the frame: untouched by its close").isTrue();
+            assertThat(allocator.reallocate(beforeTheFrame, 4, 1).byteSize()).isEqualTo(4);
+        }
+    }
+
     @Test
     void checkedBlocksAreConfinedToTheAllocatorsThread() throws Exception {
         MemorySegment buffer = Arena.ofAuto().allocate(16);

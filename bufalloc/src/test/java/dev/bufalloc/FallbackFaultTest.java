@@ -215,19 +215,6 @@ class FallbackFaultTest {
         }
     }
 
-    /** Found by the soak (seed 1040577727387152198, NATIVE, no failure injected, step 119). */
-    @Test
-    void aZeroByteBlockStaysLiveWhenTheBlockBeforeItIsFreed() {
-        try (Arena arena = Arena.ofConfined();
-             BufferAllocator allocator = BufferAllocator.withoutFallback(arena.allocate(64))) {
-            MemorySegment before = allocator.allocate(8);
-            MemorySegment empty = allocator.allocate(0);
-            allocator.free(before);
-
-            assertThat(catchThrowable(() -> allocator.free(empty))).isNull();
-        }
-    }
-
     /** Runs each seed's sequence once per fallback call k that {@code failure} applies to, failing call k. */
     private static void tryEveryPosition(Setup setup, Buffer buffer, Failure failure) {
         long positions = 0;

@@ -3,7 +3,6 @@ package dev.bufalloc;
 import dev.bufalloc.array.DynamicArray;
 import dev.bufalloc.array.IntArray;
 import dev.bufalloc.array.LongArray;
-import dev.bufalloc.context.ContextAllocator;
 import dev.bufalloc.system.MallocAllocator;
 import dev.bufalloc.system.UnscopedMallocAllocator;
 import dev.bufalloc.testing.CountingAllocator;
@@ -25,7 +24,10 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * Every block a buffer allocator or a dynamic array takes from the system is given back: through
  * {@code free}, {@code reset()} or {@code close()}, and also when the fallback's {@code free} throws.
  * {@link NoLeaks} checks the C heap around each test; a {@link CountingAllocator} shows what is
- * outstanding in between.
+ * outstanding in between. That every kind of buffer allocator gives back the blocks of a fallback it
+ * is handed is part of its contract, which {@link BufferAllocatorContractTest} runs against every kind;
+ * here are the C library's blocks that an allocator scopes itself (over the default malloc allocator,
+ * or raw ones), which a shared allocator holds until its next reset, and the dynamic arrays.
  */
 @NoLeaks
 class LeakTest {
@@ -49,132 +51,6 @@ class LeakTest {
     class BufferAllocatorGivesFallbackBlocksBack {
 
         @Test
-        void onFree() {
-            try (Arena arena = Arena.ofConfined();
-                 BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback)) {
-                List<MemorySegment> blocks = fallbackBlocks(allocator, 3);
-                assertThat(fallback.outstandingBlocks()).isEqualTo(3);
-                assertThat(fallback.outstandingBytes()).isEqualTo(300);
-
-                blocks.forEach(allocator::free);
-
-                assertThat(fallback.outstandingBlocks()).isZero();
-                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
-            }
-        }
-
-        @Test
-        void onReallocateThatMovesBackIntoTheBuffer() {
-            try (Arena arena = Arena.ofConfined();
-                 BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback)) {
-                MemorySegment big = allocator.allocate(100, 8);   // too big for the buffer: fallback
-                MemorySegment small = allocator.reallocate(big, 8, 8);
-                assertThat(fallback.outstandingBlocks()).isEqualTo(1);   // the fallback shrank it
-                allocator.free(small);
-                assertThat(fallback.outstandingBlocks()).isZero();
-            }
-        }
-
-        @Test
-        void onReset() {
-            try (Arena arena = Arena.ofConfined();
-                 BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback)) {
-                fallbackBlocks(allocator, 3);
-
-                allocator.reset();
-
-                assertThat(fallback.outstandingBlocks()).isZero();
-                assertThat(fallback.calls(CountingAllocator.Call.FREE)).isEqualTo(3);
-                // Reused after the reset, and given back again.
-                fallbackBlocks(allocator, 2);
-                allocator.reset();
-                assertThat(fallback.outstandingBlocks()).isZero();
-            }
-        }
-
-        @Test
-        void onClose() {
-            try (Arena arena = Arena.ofConfined()) {
-                BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback);
-                fallbackBlocks(allocator, 3);
-
-                allocator.close();
-
-                assertThat(fallback.outstandingBlocks()).isZero();
-            }
-        }
-
-        @Test
-        void onResetWhenTheFallbacksFreeThrows() {
-            try (Arena arena = Arena.ofConfined();
-                 BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback)) {
-                List<MemorySegment> blocks = fallbackBlocks(allocator, 3);
-                // reset() frees newest first: the second free is of the middle block.
-                fallback.failOnCall(fallback.calls() + 2, () -> new IllegalStateException("free failed"));
-
-                Throwable thrown = catchThrowable(allocator::reset);
-
-                assertThat(thrown).isSameAs(fallback.lastInjected());
-                assertThat(fallback.outstanding()).containsExactly(blocks.get(1));   // only the refused one
-                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
-                assertThat(allocator.usedBytes()).isZero();
-                fallback.releaseOutstanding();
-            }
-        }
-
-        @Test
-        void onCloseWhenTheFallbacksFreeThrowsOnceOrTwice() {
-            try (Arena arena = Arena.ofConfined()) {
-                BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback);
-                List<MemorySegment> blocks = fallbackBlocks(allocator, 3);
-                long first = fallback.calls();
-                fallback.failOnCall(first + 1, () -> new IllegalStateException("first"));
-
-                Throwable thrown = catchThrowable(allocator::close);
-
-                assertThat(thrown).hasMessage("first").hasNoSuppressedExceptions();
-                assertThat(fallback.outstanding()).containsExactly(blocks.get(2));
-                assertThat(allocator.toString()).endsWith("closed]");
-                fallback.releaseOutstanding();
-            }
-            try (Arena arena = Arena.ofConfined()) {
-                BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback);
-                List<MemorySegment> blocks = fallbackBlocks(allocator, 3);
-                long calls = fallback.calls();
-                fallback.failOnCall(calls + 1, () -> new IllegalStateException("first"))
-                        .failOnCall(calls + 3, () -> new IllegalStateException("third"));
-
-                Throwable thrown = catchThrowable(allocator::close);
-
-                // The first failure is thrown, the later one suppressed in it; the middle block was freed.
-                assertThat(thrown).hasMessage("first");
-                assertThat(thrown.getSuppressed()).extracting(Throwable::getMessage).containsExactly("third");
-                assertThat(fallback.outstanding()).containsExactly(blocks.get(0), blocks.get(2));
-                fallback.releaseOutstanding();
-            }
-        }
-
-        @Test
-        void whenTheFallbacksFreeThrowsOnFreeTheAllocatorForgetsTheBlockAndTheFallbackKeepsIt() {
-            try (Arena arena = Arena.ofConfined();
-                 BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER), fallback)) {
-                MemorySegment block = fallbackBlocks(allocator, 1).getFirst();
-                fallback.failOnCall(fallback.calls() + 1, () -> new IllegalStateException("free failed"));
-
-                assertThat(catchThrowable(() -> allocator.free(block))).hasMessage("free failed");
-                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
-                assertThat(allocator.statistics().liveFallbackBytes()).isZero();
-                assertThat(catchThrowable(() -> allocator.free(block))).as("forgotten: not a live block any more")
-                        .isInstanceOf(IllegalArgumentException.class);
-                assertThat(fallback.outstanding()).containsExactly(block);   // the fallback refused it: still its
-
-                allocator.reset();
-                assertThat(fallback.outstanding()).as("the allocator does not free it again").containsExactly(block);
-                fallback.releaseOutstanding();
-            }
-        }
-
-        @Test
         void whenTheFallbackIsTheDefaultMallocOnFreeAtOnce() {
             MallocAllocator malloc = MallocAllocator.instance();
             long baseline = malloc.liveBytes();
@@ -190,18 +66,6 @@ class LeakTest {
             }
             assertThat(malloc.liveBytes()).isEqualTo(baseline);
         }
-
-        @Test
-        void whenTheContextAllocatorIsTheFallback() {
-            ContextAllocator.runWith(fallback, () -> {
-                try (Arena arena = Arena.ofConfined();
-                     BufferAllocator allocator = BufferAllocator.of(arena.allocate(BUFFER))) {
-                    fallbackBlocks(allocator, 2);
-                    assertThat(fallback.outstandingBlocks()).isEqualTo(2);
-                }
-            });
-            assertThat(fallback.outstandingBlocks()).isZero();
-        }
     }
 
     /**
@@ -212,19 +76,6 @@ class LeakTest {
     class SharedBufferAllocatorGivesFallbackBlocksBack {
 
         private final CountingAllocator raw = new CountingAllocator(UnscopedMallocAllocator.instance());
-
-        @Test
-        void onFreeWhenTheFallbackScopesItsBlocks() {
-            try (Arena arena = Arena.ofShared();
-                 BufferAllocator allocator = BufferAllocator.ofShared(arena.allocate(BUFFER), fallback)) {
-                List<MemorySegment> blocks = fallbackBlocks(allocator, 3);
-
-                blocks.forEach(allocator::free);
-
-                assertThat(fallback.outstandingBlocks()).isZero();
-                assertThat(allocator.statistics().liveFallbackBlocks()).isZero();
-            }
-        }
 
         @Test
         void onTheResetAfterTheFreeWhenTheBlocksAreTheCLibrarys() {

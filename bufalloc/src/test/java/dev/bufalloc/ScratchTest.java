@@ -106,22 +106,6 @@ class ScratchTest {
         assertThat(buffers).as("200 threads, at most 200 buffers: each held by one thread at a time").hasSizeLessThanOrEqualTo(200);
     }
 
-    @Test
-    void aScratchFrameCannotBeUsedFromAnotherThread() throws Exception {
-        try (Frame frame = Scratch.push()) {
-            Throwable[] thrown = new Throwable[1];
-            Thread other = Thread.ofVirtual().start(() -> {
-                try {
-                    frame.allocate(8, 1);
-                } catch (Throwable t) {
-                    thrown[0] = t;
-                }
-            });
-            other.join();
-            assertThat(thrown[0]).isInstanceOf(WrongThreadException.class);
-        }
-    }
-
     @ParameterizedTest
     @CsvSource({"65536, 65536", "64k, 65536", "1M, 1048576", " 512 , 512"})
     void theSizePropertyTakesBytesOrKOrM(String text, long bytes) {

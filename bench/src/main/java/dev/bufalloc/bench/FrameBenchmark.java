@@ -25,9 +25,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 @Scenario(letter = "c", title = "Temporary frame: 10 allocations, then reset",
         operation = "open a scope, 10 allocations of 16 B written once, close the scope",
         notes = "`bufalloc_frame` pushes and closes a `Frame`; `bufalloc` resets the whole buffer instead;"
-                + " `bufalloc_frameArena` uses the frame's `Arena` view (a JDK confined arena per frame, a"
-                + " `reinterpret` per block) and `bufalloc_checked` a checked allocator (a new generation scope"
-                + " and 160 poisoned bytes per reset): those two rows are what the safety features cost."
+                + " `bufalloc_frameArena` uses the frame's `Arena` view over a buffer of `Arena.ofAuto()` (a JDK"
+                + " confined arena per frame, a `reinterpret` per block); `bufalloc_frameArena_closeableBuffer`"
+                + " the view over a buffer of a confined arena, which it may not re-scope, so it serves blocks"
+                + " from an arena of its own; `bufalloc_checked` a checked allocator over `Arena.ofAuto()` memory"
+                + " (a confined arena per block, 160 poisoned bytes per reset): those rows are what the safety"
+                + " features cost."
                 + " LWJGL's `nmalloc` returns a raw address written with `memPutLong` (no checks, with"
                 + " `-Dorg.lwjgl.util.NoChecks=true`); `lwjgl_buffer` uses its checked API, `malloc`, which"
                 + " returns a bounds-checked `ByteBuffer`. The others return segments whose writes are bounds-"
@@ -38,6 +41,7 @@ public class FrameBenchmark extends NativeMemoryBenchmark {
     private static final int BLOCKS = 10;
 
     private BufferAllocator buffer;
+    private BufferAllocator autoBuffer;
     private BufferAllocator checked;
     private MemorySegment slab;
     private MemoryStack stack;
@@ -46,7 +50,9 @@ public class FrameBenchmark extends NativeMemoryBenchmark {
     @Setup
     public void setUp() {
         buffer = nativeBuffer(4096);
-        checked = closeLater(BufferAllocator.ofChecked(nativeMemory(4096)));
+        // Memory only the GC frees: the Arena view sees it through its own scope, checked mode scopes each block.
+        autoBuffer = closeLater(BufferAllocator.withoutFallback(Arena.ofAuto().allocate(4096, 64)));
+        checked = closeLater(BufferAllocator.ofChecked(Arena.ofAuto().allocate(4096, 64)));
         slab = nativeMemory(4096);
         stack = MemoryStack.create(4096);
     }
@@ -70,9 +76,25 @@ public class FrameBenchmark extends NativeMemoryBenchmark {
         }
     }
 
-    /** The frame's Arena view: the blocks live in a scope that ends with the frame (a JDK confined arena). */
+    /**
+     * The frame's Arena view over a buffer only the GC frees: the blocks are the buffer's, seen through a scope
+     * that ends with the frame (a JDK confined arena per frame, a reinterpret per block).
+     */
     @Benchmark
     public void bufalloc_frameArena() {
+        try (Arena frame = autoBuffer.push().asArena()) {
+            for (int i = 0; i < BLOCKS; i++) {
+                frame.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
+            }
+        }
+    }
+
+    /**
+     * The frame's Arena view over a buffer of a confined arena, which its owner may close: re-scoping it would
+     * be unsafe, so the view serves the blocks from its own confined arena (a malloc and zeroing per block).
+     */
+    @Benchmark
+    public void bufalloc_frameArena_closeableBuffer() {
         try (Arena frame = buffer.push().asArena()) {
             for (int i = 0; i < BLOCKS; i++) {
                 frame.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);

@@ -15,15 +15,7 @@ import java.lang.foreign.ValueLayout;
  * and read addresses; the inherited {@link #push(MemorySegment)} and {@link #set(long, MemorySegment)}
  * copy an element's bytes, as for any layout.
  *
- * {@snippet :
- * try (Arena arena = Arena.ofConfined();
- *      AddressArray argv = AddressArray.of(3, MallocAllocator.instance())) {
- *     argv.pushAddress(arena.allocateFrom("ls"));
- *     argv.pushAddress(arena.allocateFrom("-l"));
- *     argv.pushAddress(MemorySegment.NULL);
- *     int status = (int) EXECVP.invokeExact(argv.getAddress(0), argv.data());
- * }
- * }
+ * {@snippet class="dev.bufalloc.snippets.ArraySnippets" region="AddressArray"}
  *
  * <p>Elements are {@code ADDRESS.byteSize()} bytes apart, in native byte order, and the data is
  * aligned to {@code ADDRESS.byteAlignment()}. Growth, zeroing, lifetime, threads and printing (in hex)
@@ -51,10 +43,8 @@ public final class AddressArray extends DynamicArray {
      * {@return an empty array with room for exactly {@code initialCapacity} addresses, in memory of the
      * {@linkplain ContextAllocator#current() context allocator}}
      *
-     * @param initialCapacity the addresses to make room for; 0 takes no memory
-     * @throws IllegalArgumentException if {@code initialCapacity < 0}
-     * @throws IllegalArgumentException if the capacity in bytes overflows a {@code long}
-     * @throws RuntimeException what the allocator throws for the first block
+     * @param initialCapacity the addresses to make room for; 0 takes no memory (see the
+     *        {@linkplain DynamicArray##factories factory conditions})
      */
     public static AddressArray of(long initialCapacity) {
         return new AddressArray(initialCapacity, ContextAllocator.current());
@@ -64,12 +54,9 @@ public final class AddressArray extends DynamicArray {
      * {@return an empty array with room for exactly {@code initialCapacity} addresses, in memory of
      * {@code allocator}}
      *
-     * @param initialCapacity the addresses to make room for; 0 takes no memory
+     * @param initialCapacity the addresses to make room for; 0 takes no memory (see the
+     *        {@linkplain DynamicArray##factories factory conditions})
      * @param allocator where the memory comes from, and goes back to on {@link #close()}
-     * @throws NullPointerException if {@code allocator} is null
-     * @throws IllegalArgumentException if {@code initialCapacity < 0}
-     * @throws IllegalArgumentException if the capacity in bytes overflows a {@code long}
-     * @throws RuntimeException what the allocator throws for the first block
      */
     public static AddressArray of(long initialCapacity, Allocator allocator) {
         return new AddressArray(initialCapacity, allocator);

@@ -17,30 +17,13 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * are read and written as segments: {@link #element(long)}, {@link #pushSlot()},
  * {@link #push(MemorySegment)}, {@link #set(long, MemorySegment)}, {@link #data()}.
  *
- * {@snippet :
- * StructLayout point = MemoryLayout.structLayout(JAVA_INT.withName("x"), JAVA_INT.withName("y"));
- * try (DynamicArray points = DynamicArray.of(point, 4, MallocAllocator.instance())) {
- *     MemorySegment p = points.pushSlot();
- *     p.set(JAVA_INT, 0, 3);
- *     p.set(JAVA_INT, 4, 4);
- *     points.push(points.element(0));   // a copy of the first point
- *     System.out.println(points);       // [{x = 3, y = 4}, {x = 3, y = 4}]
- * }
- * }
+ * {@snippet class="dev.bufalloc.snippets.ArraySnippets" region="DynamicArray"}
  *
  * <p>For Java's primitive types, the subclasses {@link ByteArray}, {@link ShortArray},
  * {@link CharArray}, {@link IntArray}, {@link LongArray}, {@link FloatArray}, {@link DoubleArray},
  * {@link BooleanArray} and {@link AddressArray} fix the layout and add methods that push, get and
  * set Java values:
- * {@snippet :
- * try (BufferAllocator allocator = BufferAllocator.of(new byte[64]);
- *      ByteArray bytes = ByteArray.of(64, allocator)) {
- *     for (int i = 0; i < 10; i++) {
- *         bytes.push((byte) i);
- *     }
- *     System.out.println(bytes);   // [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
- * }
- * }
+ * {@snippet class="dev.bufalloc.snippets.ArraySnippets" region="DynamicArray.typed"}
  *
  * <h2>Contract</h2>
  * <ul>
@@ -65,6 +48,12 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  *       allocator's own thread rules apply when the array grows or is closed.</li>
  *   <li><b>Printing:</b> {@link #toString()} prints as Biscuit's {@code print} does.</li>
  * </ul>
+ *
+ * <h2 id="factories">Factory conditions</h2>
+ * Every factory, {@code of(...)} here and in the subclasses, throws {@link NullPointerException} if an
+ * argument is null; {@link IllegalArgumentException} if the element layout's size is 0 or not a multiple
+ * of its alignment, if {@code initialCapacity < 0}, or if the capacity in bytes overflows a {@code long};
+ * and what the allocator throws for the first block.
  */
 public sealed class DynamicArray implements AutoCloseable permits AddressArray, BooleanArray, ByteArray,
         CharArray, DoubleArray, FloatArray, IntArray, LongArray, ShortArray {
@@ -106,10 +95,7 @@ public sealed class DynamicArray implements AutoCloseable permits AddressArray, 
      * {@return an empty array of {@code elementLayout} elements in memory of the
      * {@linkplain ContextAllocator#current() context allocator}} It takes no memory until the first push.
      *
-     * @param elementLayout the layout of one element
-     * @throws NullPointerException if {@code elementLayout} is null
-     * @throws IllegalArgumentException if the layout's size is 0
-     * @throws IllegalArgumentException if the layout's size is not a multiple of its alignment
+     * @param elementLayout the layout of one element (see the {@linkplain ##factories factory conditions})
      */
     public static DynamicArray of(MemoryLayout elementLayout) {
         return new DynamicArray(elementLayout, 0, ContextAllocator.current());
@@ -119,14 +105,8 @@ public sealed class DynamicArray implements AutoCloseable permits AddressArray, 
      * {@return an empty array with room for exactly {@code initialCapacity} elements, in memory of the
      * {@linkplain ContextAllocator#current() context allocator}}
      *
-     * @param elementLayout the layout of one element
+     * @param elementLayout the layout of one element (see the {@linkplain ##factories factory conditions})
      * @param initialCapacity the elements to make room for; 0 takes no memory
-     * @throws NullPointerException if {@code elementLayout} is null
-     * @throws IllegalArgumentException if the layout's size is 0
-     * @throws IllegalArgumentException if the layout's size is not a multiple of its alignment
-     * @throws IllegalArgumentException if {@code initialCapacity < 0}
-     * @throws IllegalArgumentException if the capacity in bytes overflows a {@code long}
-     * @throws RuntimeException what the allocator throws for the first block
      */
     public static DynamicArray of(MemoryLayout elementLayout, long initialCapacity) {
         return new DynamicArray(elementLayout, initialCapacity, ContextAllocator.current());
@@ -136,15 +116,9 @@ public sealed class DynamicArray implements AutoCloseable permits AddressArray, 
      * {@return an empty array with room for exactly {@code initialCapacity} elements, in memory of
      * {@code allocator}} This is Biscuit's {@code array_init(&arr, n, allocator)}.
      *
-     * @param elementLayout the layout of one element
+     * @param elementLayout the layout of one element (see the {@linkplain ##factories factory conditions})
      * @param initialCapacity the elements to make room for; 0 takes no memory
      * @param allocator where the memory comes from, and goes back to on {@link #close()}
-     * @throws NullPointerException if {@code elementLayout} or {@code allocator} is null
-     * @throws IllegalArgumentException if the layout's size is 0
-     * @throws IllegalArgumentException if the layout's size is not a multiple of its alignment
-     * @throws IllegalArgumentException if {@code initialCapacity < 0}
-     * @throws IllegalArgumentException if the capacity in bytes overflows a {@code long}
-     * @throws RuntimeException what the allocator throws for the first block
      */
     public static DynamicArray of(MemoryLayout elementLayout, long initialCapacity, Allocator allocator) {
         return new DynamicArray(elementLayout, initialCapacity, allocator);

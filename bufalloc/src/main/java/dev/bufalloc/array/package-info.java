@@ -8,18 +8,6 @@
  * {@link dev.bufalloc.array.DoubleArray}, {@link dev.bufalloc.array.BooleanArray} and
  * {@link dev.bufalloc.array.AddressArray} hold one value layout each, and push, get and set Java values.
  *
- * {@snippet :
- * StructLayout point = MemoryLayout.structLayout(
- *         ValueLayout.JAVA_INT.withName("x"), ValueLayout.JAVA_INT.withName("y"));
- * try (BufferAllocator allocator = BufferAllocator.of(MemorySegment.ofArray(new long[16]));
- *      DynamicArray points = DynamicArray.of(point, 4, allocator);
- *      IntArray ids = IntArray.of(4, allocator)) {
- *     MemorySegment p = points.pushSlot();
- *     p.set(ValueLayout.JAVA_INT, 0, 3);
- *     p.set(ValueLayout.JAVA_INT, 4, 4);
- *     ids.push(7);
- *     System.out.println(points + " " + ids);   // [{x = 3, y = 4}] [7]
- * }
- * }
+ * {@snippet class="dev.bufalloc.snippets.ArraySnippets" region="package"}
  */
 package dev.bufalloc.array;

@@ -22,13 +22,7 @@ import java.util.Objects;
  *       program {@linkplain #setDefault replaced it}, for every thread.</li>
  * </ol>
  *
- * {@snippet :
- * // Everything in this call that allocates through the context uses the heap.
- * ContextAllocator.runWith(HeapAllocator.instance(), () -> {
- *     IntArray ints = IntArray.of();   // heap-backed
- *     ints.push(42);
- * });
- * }
+ * {@snippet class="dev.bufalloc.snippets.ContextSnippets" region="ContextAllocator"}
  */
 public final class ContextAllocator {
 
@@ -38,10 +32,8 @@ public final class ContextAllocator {
     private ContextAllocator() {}
 
     /**
-     * Returns the allocator current on this thread: the innermost {@link #runWith}/{@link #callWith}
-     * binding, else the process-wide default.
-     *
-     * @return the current context allocator, never null
+     * {@return the allocator current on this thread: the innermost {@link #runWith}/{@link #callWith}
+     * binding, else the process-wide default} Never null.
      */
     public static Allocator current() {
         return SCOPED.orElse(defaultAllocator);
@@ -78,9 +70,8 @@ public final class ContextAllocator {
     }
 
     /**
-     * Returns the process-wide default context allocator.
-     *
-     * @return the allocator current outside any {@link #runWith}/{@link #callWith}
+     * {@return the process-wide default context allocator: the allocator current outside any
+     * {@link #runWith}/{@link #callWith}}
      */
     public static Allocator getDefault() {
         return defaultAllocator;
@@ -89,8 +80,9 @@ public final class ContextAllocator {
     /**
      * Replaces the process-wide default context allocator, for every thread, from now on.
      * Blocks already allocated keep belonging to the allocator that made them, so code that
-     * frees them must still use that one. Meant for a program's start-up, as in Biscuit.
+     * frees them must still use that one.
      *
+     * @apiNote Meant for a program's start-up, as in Biscuit.
      * @param allocator the new default
      * @return the previous default, so that a caller can put it back
      * @throws NullPointerException if {@code allocator} is null

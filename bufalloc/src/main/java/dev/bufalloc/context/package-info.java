@@ -6,15 +6,6 @@
  * call with {@link dev.bufalloc.context.ContextAllocator#runWith runWith} or
  * {@link dev.bufalloc.context.ContextAllocator#callWith callWith}.
  *
- * {@snippet :
- * try (Arena arena = Arena.ofConfined();
- *      BufferAllocator scratch = BufferAllocator.of(arena.allocate(1024))) {
- *     ContextAllocator.runWith(scratch, () -> {
- *         // Code that allocates through the context now allocates from the buffer.
- *         IntArray ints = IntArray.of();
- *         ints.push(7);
- *     });
- * }
- * }
+ * {@snippet class="dev.bufalloc.snippets.ContextSnippets" region="package"}
  */
 package dev.bufalloc.context;

@@ -88,8 +88,12 @@ public final class BufferClaims {
     private static void release(Claim claim) {
         synchronized (BufferClaims.class) {
             TreeMap<Long, Claim> ranges = CLAIMS.get(claim.memory);
-            if (ranges != null && ranges.remove(claim.start, claim) && ranges.isEmpty()) {
-                CLAIMS.remove(claim.memory);
+            // By identity: a dead claim may equal a live one (a new buffer at the same address, size and owner).
+            if (ranges != null && ranges.get(claim.start) == claim) {
+                ranges.remove(claim.start);
+                if (ranges.isEmpty()) {
+                    CLAIMS.remove(claim.memory);
+                }
             }
         }
     }

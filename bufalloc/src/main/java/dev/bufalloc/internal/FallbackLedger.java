@@ -28,9 +28,6 @@ import java.util.Arrays;
  */
 public final class FallbackLedger {
 
-    private static final int EMPTY = 0;
-    private static final int DELETED = -1;
-
     private final Allocator fallback;          // null: none
     private final boolean fromCLibrary;        // take raw blocks from the C library and scope them here
     private final boolean shared;
@@ -38,10 +35,9 @@ public final class FallbackLedger {
     private final Memory memory;               // what the garbage collector may free: reaches no scope
     private Arena[] arenas = new Arena[8];     // confined: each scoped block's own arena
     private long[] seqs = new long[8];
-    private int[] index = new int[16];         // open addressing: slot + 1, EMPTY or DELETED
+    private final BlockIndex index = new BlockIndex();
     private int size;
     private int live;
-    private int deleted;
     private long nextSeq;
     private long liveBytes;
     private Arena generation;                  // shared: the scope of this generation's scoped blocks
@@ -126,7 +122,7 @@ public final class FallbackLedger {
         seqs[slot] = nextSeq++;
         live++;
         liveBytes += raw.byteSize();
-        insert(slot);
+        index.insert(memory.blocks, slot, live, size);
         assert slot == 0 || seqs[slot - 1] < seqs[slot] : "sequence numbers increase with the slots";
         return handed;
     }
@@ -138,16 +134,7 @@ public final class FallbackLedger {
      * @param block any segment
      */
     public int find(MemorySegment block) {
-        int mask = index.length - 1;
-        for (int i = hash(block) & mask; ; i = (i + 1) & mask) {
-            int entry = index[i];
-            if (entry == EMPTY) {
-                return -1;
-            }
-            if (entry != DELETED && sameBlock(memory.blocks[entry - 1], block)) {
-                return entry - 1;
-            }
-        }
+        return index.find(memory.blocks, block);
     }
 
     /**
@@ -231,17 +218,17 @@ public final class FallbackLedger {
             }
             forget(old);
             try {
-                memory.release(raw);
+                giveBack(raw);
             } catch (RuntimeException | Error e) {
                 memory.defer(raw);   // the move is done; the fallback gets the old block again on freeAll()
             }
             return moved;
         }
         MemorySegment moved = fallback.reallocate(raw, newByteSize, byteAlignment);
-        remove(slot);
+        index.remove(memory.blocks, slot);
         memory.blocks[slot] = moved;
         liveBytes += moved.byteSize() - raw.byteSize();
-        insert(slot);
+        index.insert(memory.blocks, slot, live, size);
         return moved;
     }
 
@@ -258,6 +245,14 @@ public final class FallbackLedger {
         MemorySegment raw = memory.blocks[slot];
         endScope(slot);
         forget(slot);
+        giveBack(raw);
+    }
+
+    /**
+     * Gives a forgotten block's memory back, or holds it until {@link #freeAll()} if its scope outlives it (a
+     * shared ledger's generation scope, which only ends there).
+     */
+    private void giveBack(MemorySegment raw) {
         if (shared && Scopes.isGlobal(raw)) {
             memory.defer(raw);
         } else {
@@ -335,7 +330,7 @@ public final class FallbackLedger {
     // ---- slots and index -------------------------------------------------------------------------
 
     private void forget(int slot) {
-        remove(slot);
+        index.remove(memory.blocks, slot);
         liveBytes -= memory.blocks[slot].byteSize();
         memory.blocks[slot] = null;
         live--;
@@ -366,66 +361,13 @@ public final class FallbackLedger {
             Arrays.fill(memory.blocks, to, size, null);
             Arrays.fill(arenas, to, size, null);
             size = to;
-            rebuildIndex(index.length);
+            index.rebuild(memory.blocks, size);
             return;
         }
         int capacity = seqs.length * 2;
         memory.blocks = Arrays.copyOf(memory.blocks, capacity);
         arenas = Arrays.copyOf(arenas, capacity);
         seqs = Arrays.copyOf(seqs, capacity);
-    }
-
-    private void insert(int slot) {
-        if ((live + deleted) * 2 >= index.length) {
-            rebuildIndex(Math.max(16, Integer.highestOneBit(Math.max(live, 1)) * 4));
-            return;   // the rebuild indexed every live slot, this one too
-        }
-        int mask = index.length - 1;
-        int i = hash(memory.blocks[slot]) & mask;
-        while (index[i] > 0) {
-            i = (i + 1) & mask;
-        }
-        if (index[i] == DELETED) {
-            deleted--;
-        }
-        index[i] = slot + 1;
-    }
-
-    private void remove(int slot) {
-        int mask = index.length - 1;
-        for (int i = hash(memory.blocks[slot]) & mask; ; i = (i + 1) & mask) {
-            if (index[i] == slot + 1) {
-                index[i] = DELETED;
-                deleted++;
-                return;
-            }
-            assert index[i] != EMPTY : "a live slot is missing from the index";
-        }
-    }
-
-    private void rebuildIndex(int length) {
-        index = new int[length];
-        deleted = 0;
-        int mask = length - 1;
-        for (int slot = 0; slot < size; slot++) {
-            if (memory.blocks[slot] != null) {
-                int i = hash(memory.blocks[slot]) & mask;
-                while (index[i] != EMPTY) {
-                    i = (i + 1) & mask;
-                }
-                index[i] = slot + 1;
-            }
-        }
-    }
-
-    private static int hash(MemorySegment block) {
-        long h = block.address() * 0x9E3779B97F4A7C15L;
-        return (int) (h ^ (h >>> 32)) ^ (block.isNative() ? 0 : System.identityHashCode(block.heapBase().orElse(null)));
-    }
-
-    private static boolean sameBlock(MemorySegment raw, MemorySegment block) {
-        return raw.address() == block.address() && raw.byteSize() == block.byteSize()
-                && (raw.isNative() ? block.isNative() : raw.heapBase().orElse(null) == block.heapBase().orElse(null));
     }
 
     /**

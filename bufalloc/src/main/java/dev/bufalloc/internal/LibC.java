@@ -133,6 +133,17 @@ public final class LibC {
     }
 
     /**
+     * Keeps {@code keepAlive} reachable for as long as {@code scope} is: every segment of the scope then keeps
+     * it reachable, at the cost of one cleanup action for the whole scope instead of one per segment.
+     *
+     * @param scope an open arena
+     * @param keepAlive what must stay reachable (the owner of memory the scope's segments see)
+     */
+    public static void keepAlive(java.lang.foreign.Arena scope, Object keepAlive) {
+        MemorySegment.NULL.reinterpret(scope, _ -> java.lang.ref.Reference.reachabilityFence(keepAlive));
+    }
+
+    /**
      * Returns a block of {@link #allocate} in the scope of {@code scope}, whose close frees it: the same
      * address and size, but any access after the close throws {@link IllegalStateException}.
      *

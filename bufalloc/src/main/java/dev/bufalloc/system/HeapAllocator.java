@@ -21,10 +21,7 @@ import java.lang.foreign.MemorySegment;
  *       allocator for memory that native code keeps.</li>
  * </ul>
  *
- * {@snippet :
- * MemorySegment block = HeapAllocator.instance().allocate(ValueLayout.JAVA_LONG, 4);
- * block.setAtIndex(ValueLayout.JAVA_LONG, 3, 42L);
- * }
+ * {@snippet class="dev.bufalloc.snippets.SystemSnippets" region="HeapAllocator"}
  */
 public final class HeapAllocator implements Allocator {
 
@@ -37,11 +34,7 @@ public final class HeapAllocator implements Allocator {
 
     private HeapAllocator() {}
 
-    /**
-     * Returns the heap allocator.
-     *
-     * @return the one instance
-     */
+    /** {@return the heap allocator, the one instance} */
     public static HeapAllocator instance() {
         return INSTANCE;
     }

@@ -31,12 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * </ul>
  * Needs {@code --enable-native-access=dev.bufalloc} (or {@code ALL-UNNAMED} on the class path).
  *
- * {@snippet :
- * Allocator malloc = MallocAllocator.instance();
- * MemorySegment block = malloc.allocate(256, 64);   // 256 bytes, 64-byte aligned
- * block = malloc.reallocate(block, 1024, 64);        // first 256 bytes kept; the old block is dead
- * malloc.free(block);                                // block.get(...) now throws IllegalStateException
- * }
+ * {@snippet class="dev.bufalloc.snippets.SystemSnippets" region="MallocAllocator"}
  */
 public final class MallocAllocator implements Allocator {
 

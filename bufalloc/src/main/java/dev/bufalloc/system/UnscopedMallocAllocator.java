@@ -34,12 +34,7 @@ import java.util.concurrent.atomic.LongAdder;
  *       It cannot catch the use of a freed block.</li>
  * </ul>
  *
- * {@snippet :
- * Allocator malloc = UnscopedMallocAllocator.instance();   // needs --enable-native-access
- * MemorySegment block = malloc.allocate(256, 64);           // 256 bytes, 64-byte aligned
- * block = malloc.reallocate(block, 1024, 64);                // first 256 bytes kept
- * malloc.free(block);                                        // block must not be used again
- * }
+ * {@snippet class="dev.bufalloc.snippets.SystemSnippets" region="UnscopedMallocAllocator"}
  */
 public final class UnscopedMallocAllocator implements Allocator {
 
@@ -136,19 +131,14 @@ public final class UnscopedMallocAllocator implements Allocator {
     }
 
     /**
-     * Returns the bytes allocated and not yet freed, across all threads.
-     *
-     * @return the outstanding bytes (as requested, not counting the C library's overhead)
+     * {@return the bytes allocated and not yet freed, across all threads} They are counted as requested,
+     * without the C library's overhead.
      */
     public long liveBytes() {
         return liveBytes.sum();
     }
 
-    /**
-     * Returns the number of blocks allocated and not yet freed, across all threads.
-     *
-     * @return the outstanding blocks
-     */
+    /** {@return the number of blocks allocated and not yet freed, across all threads} */
     public long liveBlocks() {
         return live.size();
     }

@@ -5,6 +5,7 @@ import dev.bufalloc.BufferAllocator;
 import dev.bufalloc.context.ContextAllocator;
 import dev.bufalloc.system.HeapAllocator;
 import dev.bufalloc.system.MallocAllocator;
+import dev.bufalloc.testing.CountingAllocator;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,40 +45,6 @@ class DynamicArrayTest {
 
     private static final ByteOrder NON_NATIVE = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
             ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
-
-    /** An allocator over the heap that counts what is outstanding, and can be told to fail its frees. */
-    static final class CountingAllocator implements Allocator {
-        long liveBytes;
-        long liveBlocks;
-        int frees;
-        boolean failFree;
-
-        @Override
-        public MemorySegment allocate(long byteSize, long byteAlignment) {
-            MemorySegment block = HEAP.allocate(byteSize, byteAlignment);
-            liveBytes += byteSize;
-            liveBlocks++;
-            return block;
-        }
-
-        @Override
-        public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
-            MemorySegment block = HEAP.reallocate(segment, newByteSize, byteAlignment);
-            liveBytes += newByteSize - segment.byteSize();
-            return block;
-        }
-
-        @Override
-        public void free(MemorySegment segment) {
-            frees++;
-            if (failFree) {
-                throw new IllegalStateException("free refused");
-            }
-            HEAP.free(segment);
-            liveBytes -= segment.byteSize();
-            liveBlocks--;
-        }
-    }
 
     private static IntArray ints(int... values) {
         IntArray array = IntArray.of(0, HEAP);
@@ -163,12 +130,12 @@ class DynamicArrayTest {
 
         @Test
         void anEmptyArrayTakesNoMemoryUntilTheFirstPush() {
-            CountingAllocator counting = new CountingAllocator();
+            CountingAllocator counting = new CountingAllocator(HEAP);
             DynamicArray array = DynamicArray.of(JAVA_INT, 0, counting);
             assertThat(array.capacity()).isZero();
             assertThat(array.isEmpty()).isTrue();
             assertThat(array.data().byteSize()).isZero();
-            assertThat(counting.liveBlocks).isZero();
+            assertThat(counting.outstandingBlocks()).isZero();
         }
 
         @Test
@@ -284,7 +251,7 @@ class DynamicArrayTest {
 
         @Test
         void anArrayThatOutgrowsASmallBufferMovesToTheFallbackWithItsElements() {
-            CountingAllocator fallback = new CountingAllocator();
+            CountingAllocator fallback = new CountingAllocator(HEAP);
             MemorySegment storage = MemorySegment.ofArray(new long[32]);   // 256 bytes
             try (BufferAllocator buffer = BufferAllocator.of(storage, fallback)) {
                 IntArray array = IntArray.of(0, buffer);
@@ -293,12 +260,12 @@ class DynamicArrayTest {
                 }
                 assertThat(array.data().heapBase().orElseThrow()).isNotSameAs(storage.heapBase().orElseThrow());
                 assertThat(buffer.statistics().fallbackCount()).isPositive();
-                assertThat(fallback.liveBlocks).isEqualTo(1);
+                assertThat(fallback.outstandingBlocks()).isEqualTo(1);
                 for (int i = 0; i < 1_000; i++) {
                     assertThat(array.get(i)).isEqualTo(i);
                 }
                 array.close();
-                assertThat(fallback.liveBlocks).as("the array's close freed its fallback block").isZero();
+                assertThat(fallback.outstandingBlocks()).as("the array's close freed its fallback block").isZero();
             }
         }
     }
@@ -708,7 +675,7 @@ class DynamicArrayTest {
 
         @Test
         void reservingZeroOrTheCapacityAsksTheAllocatorNothing() {
-            var counting = new dev.bufalloc.testing.CountingAllocator(HEAP);
+            var counting = new CountingAllocator(HEAP);
             DynamicArray array = DynamicArray.of(JAVA_INT, 4, counting);
             array.reserve(0);
             array.reserve(4);
@@ -745,17 +712,17 @@ class DynamicArrayTest {
 
         @Test
         void closeFreesThroughTheAllocatorAndTwiceIsANoOp() {
-            CountingAllocator counting = new CountingAllocator();
+            CountingAllocator counting = new CountingAllocator(HEAP);
             LongArray array = LongArray.of(0, counting);
             for (long i = 0; i < 100; i++) {
                 array.push(i);
             }
-            assertThat(counting.liveBytes).isEqualTo(array.capacity() * Long.BYTES);
+            assertThat(counting.outstandingBytes()).isEqualTo(array.capacity() * Long.BYTES);
             array.close();
             array.close();
-            assertThat(counting.liveBytes).isZero();
-            assertThat(counting.liveBlocks).isZero();
-            assertThat(counting.frees).isEqualTo(1);
+            assertThat(counting.outstandingBytes()).isZero();
+            assertThat(counting.outstandingBlocks()).isZero();
+            assertThat(counting.calls(CountingAllocator.Call.FREE)).isEqualTo(1);
             assertThat(array.size()).isZero();
             assertThat(array.capacity()).isZero();
             assertThat(array).hasToString("LongArray[closed]");
@@ -774,20 +741,20 @@ class DynamicArrayTest {
 
         @Test
         void anArrayThatNeverTookMemoryFreesNothing() {
-            CountingAllocator counting = new CountingAllocator();
+            CountingAllocator counting = new CountingAllocator(HEAP);
             DynamicArray.of(JAVA_INT, 0, counting).close();
-            assertThat(counting.frees).isZero();
+            assertThat(counting.calls(CountingAllocator.Call.FREE)).isZero();
         }
 
         @Test
         void whatTheAllocatorsFreeThrowsComesThroughAndTheArrayIsClosedAllTheSame() {
-            CountingAllocator counting = new CountingAllocator();
+            CountingAllocator counting = new CountingAllocator(HEAP);
             DynamicArray array = DynamicArray.of(JAVA_INT, 4, counting);
-            counting.failFree = true;
+            counting.failNextCall(() -> new IllegalStateException("free refused"));
             assertThatThrownBy(array::close).isInstanceOf(IllegalStateException.class).hasMessage("free refused");
             assertThatThrownBy(array::data).isInstanceOf(IllegalStateException.class);
             array.close();
-            assertThat(counting.frees).as("no second free").isEqualTo(1);
+            assertThat(counting.calls(CountingAllocator.Call.FREE)).as("no second free").isEqualTo(1);
         }
     }
 

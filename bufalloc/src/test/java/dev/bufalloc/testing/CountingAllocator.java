@@ -62,6 +62,15 @@ public final class CountingAllocator implements Allocator {
         return this;
     }
 
+    /**
+     * Makes the next call throw what {@code failure} supplies: {@code failOnCall(calls() + 1, failure)}.
+     *
+     * @return this allocator
+     */
+    public CountingAllocator failNextCall(Supplier<? extends Throwable> failure) {
+        return failOnCall(calls + 1, failure);
+    }
+
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         count(Call.ALLOCATE);
