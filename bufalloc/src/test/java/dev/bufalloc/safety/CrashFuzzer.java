@@ -281,7 +281,7 @@ public final class CrashFuzzer {
         final long start;
         long size;
         final Lifetime lifetime;
-        /** A checked buffer block's own scope: handles resized in place share it, and any of them can end it. */
+        /** A checked buffer block's own scope (an old handle of a block resized in place shares it). */
         final MemorySegment.Scope ownScope;
         final Arr array;              // an array's storage or data view: the array
         int depthLow;                 // the frames it may belong to: it is freed by closing frame depthLow..depthHigh
@@ -292,6 +292,7 @@ public final class CrashFuzzer {
         boolean ended;                // its frame closed, or its allocator was reset or closed
         boolean held;                 // a shared allocator's buffer block, freed or moved: its bytes come back on reset
         boolean memoryFreed;          // its memory was seen handed out again: it must throw
+        String origin = "";           // the operation that handed it out, for reports
 
         Block(int id, MemorySegment segment, Owner via, Buf buf, Object mem, long start, long size, Lifetime lifetime,
               MemorySegment.Scope scope, Arr array) {
@@ -327,7 +328,7 @@ public final class CrashFuzzer {
                     + Long.toHexString(start) + ", " + lifetime.name().toLowerCase(java.util.Locale.ROOT)
                     + (buf != null ? " in " + buf : "") + ", via " + via + ", " + state + (why != null ? " by " + why : "")
                     + (ended ? ", ended" : "") + (held ? ", held" : "")
-                    + (memoryFreed ? ", memory handed out again" : "") + "]";
+                    + (memoryFreed ? ", memory handed out again" : "") + (origin.isEmpty() ? "" : ", from " + origin) + "]";
         }
     }
 
@@ -395,8 +396,6 @@ public final class CrashFuzzer {
     private long documentedThrows;
     private long violations;
     private long knownBugSkips;
-    /** Stale checked blocks in a caller's buffer whose own scope was still alive (see {@link #access}). */
-    private long checkedMisses;
     private long startNanos;
 
     CrashFuzzer(long seed, boolean trace, PrintStream log) {
@@ -409,7 +408,7 @@ public final class CrashFuzzer {
     String summary() {
         return SUMMARY + " seed=" + seed + " ops=" + op + " staleAccesses=" + staleAccesses + " staleThrows="
                 + staleThrows + " documentedThrows=" + documentedThrows + " violations=" + violations
-                + " millis=" + (System.nanoTime() - startNanos) / 1_000_000 + " knownBugSkips=" + knownBugSkips + " checkedMisses=" + checkedMisses;
+                + " millis=" + (System.nanoTime() - startNanos) / 1_000_000 + " knownBugSkips=" + knownBugSkips;
     }
 
     String refusals() {
@@ -718,11 +717,7 @@ public final class CrashFuzzer {
             return null;
         }
         if (block.ownScope != null && block.size == 0) {
-            return null;   // checked mode ends an empty block's scope only when the cursor moves below it
-        }
-        if (mustThrow(block) && block.buf != null && block.lifetime == Lifetime.OWN && block.segment != null
-                && block.segment.scope().isAlive()) {
-            return null;   // a checked-mode miss in the caller's buffer (see access): counted there, not fatal
+            return null;   // checked mode keeps an empty block at the cursor a rewind goes back to (it has no byte)
         }
         if (mustThrow(block)) {
             return "stale-block-accepted";      // its scope is dead: not a live block
@@ -746,9 +741,6 @@ public final class CrashFuzzer {
         }
         if (block.array != null && block.segment != null) {
             return Expect.ANY;   // a data view: a slice of the storage, unless the array is full
-        }
-        if (block.ownScope != null && block.size == 0) {
-            return Expect.ANY;   // checked mode: any rewind to an empty block's offset ends its scope
         }
         return Expect.SUCCEED;
     }
@@ -838,6 +830,7 @@ public final class CrashFuzzer {
                         + ", which is not in the view's scope");
             }
             Block block = track(result[0], owner, null, List.of());
+            block.origin = "op " + op + ": allocate";
             Owner root = owner.root;
             if (block.buf != null && !owner.isView && root.kind.checked && block.buf.rescopable()
                     && block.lifetime != Lifetime.OWN && block.size > 0) {
@@ -1006,11 +999,10 @@ public final class CrashFuzzer {
         }
         if (mustThrow(block)) {
             if (usable(block.segment) && block.buf != null && block.lifetime == Lifetime.OWN) {
-                // A checked block in the caller's buffer, whose own scope should have ended: a miss of checked
-                // mode's detection, not a use of freed memory (the segment keeps the buffer reachable, and the
-                // memory is the caller's). Counted and reported, not a violation of the safety guarantee.
-                checkedMisses++;
-                note("checked-mode miss: " + block + " is stale but its own scope is alive");
+                // A checked block in the caller's buffer whose own scope should have ended: not a use of freed
+                // memory (the memory is the caller's, kept reachable), but checked mode's promise broken.
+                violation("checked-stale-block-usable", "a read of " + block + " (from " + block.origin + ") would"
+                        + " return: checked mode must end a stale block's own scope");
                 return;
             }
             if (usable(block.segment)) {
@@ -1141,37 +1133,19 @@ public final class CrashFuzzer {
             uncertain(block);
             return;
         }
-        freed(block, Why.FREE);
-        checkScopeEnded(block, "free");
         for (Block alias : aliases) {
             uncertain(alias);   // the same memory: given back if it was the most recent block
         }
+        if (block.state == State.UNCERTAIN) {
+            return;   // maybe not a block any more (an old handle of a block resized in place): maybe ignored
+        }
+        Block storage = block.array != null && block.segment != null ? block.array.storage : null;
+        if (storage != null && block.mem == storage.mem && block.start == storage.start && block.size != storage.size) {
+            return;   // a data view shorter than the storage: a slice of it, which a free ignores
+        }
+        freed(block, Why.FREE);
+        checkScopeEnded(block, "free");
         storageFreedThrough(block);
-        ownScopeEnded(block);
-    }
-
-    /**
-     * Checked mode finds a buffer block by its start and scope, whatever the size: a free or move of any
-     * handle with the scope of {@code block} (a stale handle from before an in-place resize, a slice at its
-     * start) ends the scope of every handle that shares it, the live block too. A deviation from the contract
-     * (the live block should stay usable) that throws rather than touching freed memory: see
-     * {@link KnownBugsTest}. The blocks that share the scope may be dead now.
-     */
-    private void ownScopeEnded(Block block) {
-        if (block.ownScope == null) {
-            return;
-        }
-        for (Block other : blocks) {
-            if (other != block && other.ownScope != null && other.ownScope.equals(block.ownScope)
-                    && other.state == State.LIVE) {
-                uncertain(other);
-                if (other.array != null && other.segment == null) {
-                    for (Block view : other.array.views) {
-                        uncertain(view);
-                    }
-                }
-            }
-        }
     }
 
     /** A block freed or moved away: stale; a shared allocator's buffer block holds its bytes until the reset. */
@@ -1191,7 +1165,9 @@ public final class CrashFuzzer {
 
     /**
      * The other tracked, not stale, blocks of the block's root with its memory, address and size: to the
-     * allocator they are the same block (a stale handle identical to the most recent block is that block).
+     * allocator they are the same block (a stale handle identical to the most recent block is that block); with
+     * the other handles of an array such a block is the storage of (its data views, which a resize or free of
+     * the block reaches too).
      */
     private List<Block> aliases(Block block) {
         List<Block> aliases = new ArrayList<>();
@@ -1200,14 +1176,23 @@ public final class CrashFuzzer {
                 aliases.add(other);
             }
         }
+        for (int i = 0, n = aliases.size(); i < n; i++) {   // an array's storage or view: the array's other handles too
+            Arr arr = aliases.get(i).array;
+            if (arr != null && arr != block.array) {
+                for (Block handle : arr.views) {
+                    if (!aliases.contains(handle) && handle.state != State.STALE) {
+                        aliases.add(handle);
+                    }
+                }
+                if (arr.storage != null && !aliases.contains(arr.storage) && arr.storage.state != State.STALE) {
+                    aliases.add(arr.storage);
+                }
+            }
+        }
         return aliases;
     }
 
-    /**
-     * A free of a data view frees the array's storage when it is exactly the storage; in checked mode, a free
-     * of a slice at a scoped block's start ends the block's scope (the checked allocator finds its blocks by
-     * start and scope): the storage may be dead then.
-     */
+    /** A free of a data view frees the array's storage when it is exactly the storage (a slice is ignored). */
     private void storageFreedThrough(Block block) {
         Arr arr = block.array;
         if (arr == null || block.segment == null || arr.storage == null) {
@@ -1222,8 +1207,6 @@ public final class CrashFuzzer {
             for (Block view : arr.views) {
                 stale(view, Why.FREE);
             }
-        } else {
-            ownScopeEnded(block);   // checked mode: a slice at the storage's start ends its scope
         }
     }
 
@@ -1272,6 +1255,8 @@ public final class CrashFuzzer {
         List<Block> replaced = new ArrayList<>(aliases);
         replaced.add(block);
         Block fresh = track(moved, owner, null, replaced);
+        fresh.origin = "op " + op + ": reallocate of block#" + block.id + (inPlace ? " in place" : "") + " ("
+                + block.state + ")";
         // A C-library block always moves (its old segment must be dead); a buffer or heap block may stay.
         boolean stays = inPlace && !(block.lifetime == Lifetime.OWN && block.buf == null);
         if (inClosedBufferRange(block)) {
@@ -1290,19 +1275,24 @@ public final class CrashFuzzer {
             uncertain(alias);   // the same memory: resized or moved if it was the most recent block
         }
         if (stays) {
-            uncertain(block);   // the old segment: the same memory, now the new block's
-        } else {
+            uncertain(block);   // the old segment: the same memory (and, checked, the same scope), now the new block's
+        } else if (block.state != State.UNCERTAIN) {
             freed(block, Why.MOVED);
             checkScopeEnded(block, "reallocate");
-            ownScopeEnded(block);
-        }
+        }   // an uncertain handle (an old one of a block resized in place) is copied, maybe not given back
     }
 
     /** A block with a scope of its own that was just freed or moved: its scope must be over at once. */
     private void checkScopeEnded(Block block, String call) {
         if (mustThrow(block) && block.size > 0 && !lenient(block) && usable(block.segment)) {
-            violation("freed-segment-alive", call + " of " + block + " returned, but its segment is still usable:"
-                    + " its memory was given back");
+            StringBuilder sharing = new StringBuilder();
+            for (Block other : blocks) {
+                if (other != block && other.segment != null && other.segment.scope().equals(block.segment.scope())) {
+                    sharing.append("\n      shares its scope: ").append(other).append(" from ").append(other.origin);
+                }
+            }
+            violation("freed-segment-alive", call + " of " + block + " (from " + block.origin + ") returned, but its"
+                    + " segment is still usable: its memory was given back" + sharing);
         }
     }
 
@@ -1939,6 +1929,7 @@ public final class CrashFuzzer {
         Block storage = arr.storage;
         Block view = new Block(++nextId, data[0], storage.via, storage.buf, storage.mem, data[0].address(),
                 data[0].byteSize(), storage.lifetime, data[0].scope(), arr);
+        view.origin = "op " + op + ": data() of " + arr;
         view.depthLow = storage.depthLow;
         view.depthHigh = storage.depthHigh;
         view.framesUnknown = storage.framesUnknown;
@@ -2016,7 +2007,6 @@ public final class CrashFuzzer {
             for (Block view : arr.views) {
                 stale(view, Why.FREE);
             }
-            ownScopeEnded(storage);
         } else if (freed || expect == Expect.SUCCEED) {
             uncertain(storage);
         }
@@ -2076,6 +2066,8 @@ public final class CrashFuzzer {
         storage.depthLow = root.frames.size();
         storage.depthHigh = root.frames.size();
         storage.framesUnknown = root.framesUncertain;
+        storage.origin = "op " + op + ": storage of " + arr + (old != null ? " after storage#" + old.id + " (" + old.state
+                + ")" : "");
         if (old != null && old.state == State.LIVE && old.heap() && old.buf == null && storage.heap() && buf == null
                 && root.kind.fallback == Kind.Fallback.HEAP) {
             storage.depthLow = old.depthLow;   // a heap fallback block the fallback resized keeps its frame
@@ -2233,16 +2225,11 @@ public final class CrashFuzzer {
             makeUncertain(root);
             return;
         }
-        if (of != null && of.ownScope != null && of.start == target.address()) {
-            // Checked mode ends the scope of the block whose start and scope the slice has.
-            uncertain(of);
-            ownScopeEnded(of);
-        }
         if (reallocate) {
             if (result[0].byteSize() != size) {
                 violation("wrong-size", call + " returned " + result[0].byteSize() + " bytes");
             }
-            track(result[0], owner, null, List.of());
+            track(result[0], owner, null, List.of()).origin = "op " + op + ": reallocate of a slice";
         }
     }
 
