@@ -9,7 +9,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,18 +73,16 @@ import java.util.function.Supplier;
  * allocators closed, or their buffers' memory freed). A crash is a violation too, seen by the parent as the
  * exit status.
  *
- * <p>Known core bugs, reproduced by {@link KnownBugsTest}, are stepped around by default (counted as
- * {@code knownBugSkips}): a stale use or free of a shared allocator's C-library fallback block that a
- * reallocate moved (the core frees it at once under a live segment).
+ * <p>The core bugs it found are reproduced, one scenario each, by {@link KnownBugsTest}: regression tests
+ * now that the core is fixed.
  *
  * <p>Run: {@code java --enable-native-access=ALL-UNNAMED -cp <test class path> dev.bufalloc.safety.CrashFuzzer},
  * with {@code -Dbufalloc.fuzz.seed=N} (replays a batch exactly), {@code -Dbufalloc.fuzz.ops=N} and
  * {@code -Dbufalloc.fuzz.trace=true} (every operation on stderr, for a batch that crashes),
  * {@code -Dbufalloc.fuzz.cautious=true} (a diagnostic: the fuzzer itself then writes into, frees and
- * reallocates only blocks it knows to be live, so that a crash left comes from bufalloc's own writes) and
- * {@code -Dbufalloc.fuzz.knownBugs=true} (no stepping around known bugs: the run may crash). The last
+ * reallocates only blocks it knows to be live, so that a crash left comes from bufalloc's own writes). The last
  * line on stdout is the summary ({@value #SUMMARY} seed=... ops=... staleAccesses=... staleThrows=...
- * documentedThrows=... violations=... millis=... knownBugSkips=...); the exit status is 0 without
+ * documentedThrows=... violations=... millis=...); the exit status is 0 without
  * violations, 3 with, 2 if the fuzzer itself failed (a JVM crash exits with 1 and a fatal error report on
  * stdout, or with 134 when the C library aborts).
  */
@@ -95,7 +92,6 @@ public final class CrashFuzzer {
     static final String OPS_PROPERTY = "bufalloc.fuzz.ops";
     static final String TRACE_PROPERTY = "bufalloc.fuzz.trace";
     static final String CAUTIOUS_PROPERTY = "bufalloc.fuzz.cautious";
-    static final String KNOWN_BUGS_PROPERTY = "bufalloc.fuzz.knownBugs";
     static final String SUMMARY = "bufalloc-fuzz summary:";
     static final String CATEGORIES = "bufalloc-fuzz violations:";
     static final String REFUSALS = "bufalloc-fuzz refusals checked:";
@@ -122,7 +118,6 @@ public final class CrashFuzzer {
         long ops = Long.getLong(OPS_PROPERTY, 100_000);
         CrashFuzzer fuzzer = new CrashFuzzer(seed, Boolean.getBoolean(TRACE_PROPERTY), System.err);
         fuzzer.cautious = Boolean.getBoolean(CAUTIOUS_PROPERTY);
-        fuzzer.knownBugs = Boolean.parseBoolean(System.getProperty(KNOWN_BUGS_PROPERTY, "true"));   // fixed in the core
         int status;
         try {
             fuzzer.run(ops);
@@ -228,7 +223,6 @@ public final class CrashFuzzer {
         final List<Owner> frames = new ArrayList<>();   // a root's open frames, outermost first
         boolean framesUncertain;      // a root whose open frames the model no longer knows exactly
         boolean fallbackTampered;     // a root one of whose fallback blocks was freed behind its back
-        boolean claimLost;            // a root whose claim the known claim bug may have removed (see KnownBugsTest)
         Owner view;                   // a frame's Arena view, once made
 
         Owner(int id, Kind kind, Kind.Subject subject, Owner root, Owner frame, Buf buf, boolean isFrame,
@@ -366,8 +360,6 @@ public final class CrashFuzzer {
     private final PrintStream log;
     /** Diagnostic: no writes into, and no free or reallocate of, a block not known to be live. */
     private boolean cautious;
-    /** Whether to run into known core bugs too (see {@link KnownBugsTest}) instead of stepping around them. */
-    private boolean knownBugs;
     private final List<Buf> bufs = new ArrayList<>();
     private final List<Buf> globals = new ArrayList<>();
     private final List<Owner> roots = new ArrayList<>();
@@ -375,12 +367,6 @@ public final class CrashFuzzer {
     private final List<Block> blocks = new ArrayList<>();
     private final List<Arr> arrays = new ArrayList<>();
     private final List<Owner> candidates = new ArrayList<>();
-    /**
-     * The native ranges (start, size) of claims that went dead with their buffer's arena while their allocator
-     * stayed open: once such an allocator is closed or collected, the known claim bug removes any live claim
-     * of the same range (see {@link KnownBugsTest}).
-     */
-    private final Set<List<Long>> deadClaims = new HashSet<>();
     private final Map<String, Integer> categories = new TreeMap<>();
     /** The calls that had to be refused and were, by the violation a success would have been. */
     private final Map<String, Long> refusals = new TreeMap<>();
@@ -395,7 +381,6 @@ public final class CrashFuzzer {
     private long staleThrows;
     private long documentedThrows;
     private long violations;
-    private long knownBugSkips;
     private long startNanos;
 
     CrashFuzzer(long seed, boolean trace, PrintStream log) {
@@ -408,7 +393,7 @@ public final class CrashFuzzer {
     String summary() {
         return SUMMARY + " seed=" + seed + " ops=" + op + " staleAccesses=" + staleAccesses + " staleThrows="
                 + staleThrows + " documentedThrows=" + documentedThrows + " violations=" + violations
-                + " millis=" + (System.nanoTime() - startNanos) / 1_000_000 + " knownBugSkips=" + knownBugSkips;
+                + " millis=" + (System.nanoTime() - startNanos) / 1_000_000;
     }
 
     String refusals() {
@@ -696,16 +681,6 @@ public final class CrashFuzzer {
     }
 
     /**
-     * Whether using {@code block} would run into a known core bug (see {@link KnownBugsTest}): a shared
-     * allocator's C-library fallback block that a reallocate moved (or may have moved: an identical handle of
-     * it), whose memory the core freed at once although its segment's scope lives until the next reset.
-     */
-    private boolean knownBug(Block block) {
-        return !knownBugs && block.lifetime == Lifetime.GENERATION && !block.ended
-                && (block.state == State.UNCERTAIN || (block.state == State.STALE && block.why == Why.MOVED));
-    }
-
-    /**
      * Why a free or reallocate of {@code block} through {@code owner} must be refused, as the violation if it
      * is not; null if it need not be.
      */
@@ -937,8 +912,7 @@ public final class CrashFuzzer {
                 // The buffer's bytes may be handed out again after a free, reset or frame close; but not while a
                 // block is live, nor a shared allocator's before its reset. A dropped allocator's claim may have
                 // been collected, and another allocator now manages the buffer.
-                boolean otherAllocator = other.root != fresh.root
-                        && (other.root.dropped || other.root.claimLost || fresh.root.claimLost);
+                boolean otherAllocator = other.root != fresh.root && other.root.dropped;
                 if ((other.state == State.LIVE || other.held) && !lenient(other) && !sameArray && !otherAllocator) {
                     violation("overlap", "new " + fresh + " overlaps " + (other.held ? "freed but held " : "live ")
                             + other);
@@ -955,13 +929,9 @@ public final class CrashFuzzer {
         }
     }
 
-    /** Memory a shared allocator holds until its next reset or close was handed out again: a violation, or the known bug. */
+    /** Memory a shared allocator holds until its next reset or close was handed out again: a violation. */
     private void heldMemoryHandedOut(Block other, String by) {
         if (other.lifetime != Lifetime.GENERATION || other.state != State.STALE || other.ended || lenient(other)) {
-            return;
-        }
-        if (other.why == Why.MOVED && !knownBugs) {
-            knownBugSkips++;   // the known bug: a moved block's memory is freed at once
             return;
         }
         violation("held-memory-reused", by + " overlaps " + other + ", whose memory its shared allocator holds"
@@ -986,10 +956,6 @@ public final class CrashFuzzer {
 
     private void access(Block block) {
         if (block == null || block.segment == null || block.size == 0) {
-            return;
-        }
-        if (knownBug(block)) {
-            knownBugSkips++;
             return;
         }
         note("access " + block);
@@ -1110,10 +1076,6 @@ public final class CrashFuzzer {
         if (block == null || block.segment == null || (cautious && (block.state != State.LIVE || lenient(block)))) {
             return;
         }
-        if (knownBug(block)) {
-            knownBugSkips++;
-            return;
-        }
         Owner owner = through(block);
         if (owner == null) {
             return;
@@ -1213,10 +1175,6 @@ public final class CrashFuzzer {
     private void reallocate(Block block) {
         if (block == null || block.segment == null || block.array != null
                 || (cautious && (block.state != State.LIVE || lenient(block)))) {
-            return;
-        }
-        if (knownBug(block)) {
-            knownBugSkips++;
             return;
         }
         Owner owner = through(block);
@@ -1495,7 +1453,7 @@ public final class CrashFuzzer {
                 if (owner.buf.closed() || !owner.buf.overlaps(buf)) {
                     continue;
                 }
-                if (owner.dropped || owner.uncertain || owner.claimLost) {
+                if (owner.dropped || owner.uncertain) {
                     possibleOwner = true;
                 } else {
                     certainOwner = owner;
@@ -1512,11 +1470,7 @@ public final class CrashFuzzer {
                 documentedThrows++;
             }
         } else if (certainOwner != null) {
-            if (thrown == null && !knownBugs && certainOwner.buf.mem == NATIVE
-                    && deadClaims.contains(List.of(certainOwner.buf.start, certainOwner.buf.size))) {
-                knownBugSkips++;   // the known claim bug: a dead claim of the same range took the live one with it
-                certainOwner.claimLost = true;
-            } else if (thrown == null) {
+            if (thrown == null) {
                 violation("second-allocator-accepted", call + " succeeded, but live " + certainOwner
                         + " manages that memory");
             } else if (!(thrown instanceof IllegalStateException)) {
@@ -1541,7 +1495,6 @@ public final class CrashFuzzer {
             }
             Owner root = new Owner(++nextId, kind, subject[0], null, null, buf, false, false, 0, false);
             root.bufferScope = new WeakReference<>(buf.segment.scope());
-            root.claimLost = certainOwner != null && certainOwner.claimLost;
             roots.add(root);
             buf.top.claimants.add(root);
         }
@@ -1742,11 +1695,6 @@ public final class CrashFuzzer {
             return;
         }
         buf.arenaClosed = true;
-        for (Owner owner : buf.top.claimants) {
-            if (!owner.closed && owner.buf.mem == NATIVE) {
-                deadClaims.add(List.of(owner.buf.start, owner.buf.size));
-            }
-        }
     }
 
     private void dropBuffer() {
@@ -1999,7 +1947,12 @@ public final class CrashFuzzer {
         if (wasClosed || storage == null) {
             return;
         }
-        if (freed && expect != Expect.FAIL) {
+        if (freed && inClosedBufferRange(storage)) {
+            uncertain(storage);   // taken for a segment of the closed buffer: ignored, not freed
+            for (Block view : arr.views) {
+                uncertain(view);
+            }
+        } else if (freed && expect != Expect.FAIL) {
             for (Block alias : aliases(storage)) {
                 uncertain(alias);
             }
@@ -2087,12 +2040,19 @@ public final class CrashFuzzer {
                     uncertain(alias);
                 }
             }
+            boolean copied = inClosedBufferRange(old);   // taken for a segment of the closed buffer: not freed
             if (wasLive) {
-                stale(old, Why.MOVED);
+                if (copied) {
+                    uncertain(old);
+                } else {
+                    stale(old, Why.MOVED);
+                }
             }
             blocks.remove(old);
             for (Block view : arr.views) {
-                if (view.state == State.LIVE) {
+                if (view.state == State.LIVE && copied) {
+                    uncertain(view);
+                } else if (view.state == State.LIVE) {
                     stale(view, Why.MOVED);
                 }
                 view.memoryFreed |= old.memoryFreed;
@@ -2112,10 +2072,6 @@ public final class CrashFuzzer {
     /** Frees a block through an allocator that did not hand it out: refused or ignored, never freed. */
     private void foreignFree(Block block) {
         if (block == null || block.segment == null || cautious) {
-            return;
-        }
-        if (knownBug(block)) {
-            knownBugSkips++;
             return;
         }
         Owner other = pickRoot();
@@ -2170,7 +2126,7 @@ public final class CrashFuzzer {
             slice = buf.segment.asSlice(from, random.nextLong(buf.size - from + 1));
         } else {
             of = pickBlock();
-            if (of == null || of.segment == null || of.size < 2 || of.root != root || knownBug(of)) {
+            if (of == null || of.segment == null || of.size < 2 || of.root != root) {
                 return;
             }
             slice = random.nextBoolean() ? of.segment.asSlice(1) : of.segment.asSlice(0, of.size - 1);
@@ -2307,8 +2263,7 @@ public final class CrashFuzzer {
      * allows.
      */
     private void otherThreadAccess(Block block) {
-        if (block == null || block.segment == null || block.size == 0 || knownBug(block)
-                || (mustThrow(block) && usable(block.segment))) {
+        if (block == null || block.segment == null || block.size == 0 || (mustThrow(block) && usable(block.segment))) {
             return;   // a stale segment whose scope is alive is reported by access(), never read
         }
         note("read on another thread " + block);
