@@ -9,7 +9,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,18 +73,16 @@ import java.util.function.Supplier;
  * allocators closed, or their buffers' memory freed). A crash is a violation too, seen by the parent as the
  * exit status.
  *
- * <p>Known core bugs, reproduced by {@link KnownBugsTest}, are stepped around by default (counted as
- * {@code knownBugSkips}): a stale use or free of a shared allocator's C-library fallback block that a
- * reallocate moved (the core frees it at once under a live segment).
+ * <p>The core bugs it found are reproduced, one scenario each, by {@link KnownBugsTest}: regression tests
+ * now that the core is fixed.
  *
  * <p>Run: {@code java --enable-native-access=ALL-UNNAMED -cp <test class path> dev.bufalloc.safety.CrashFuzzer},
  * with {@code -Dbufalloc.fuzz.seed=N} (replays a batch exactly), {@code -Dbufalloc.fuzz.ops=N} and
  * {@code -Dbufalloc.fuzz.trace=true} (every operation on stderr, for a batch that crashes),
  * {@code -Dbufalloc.fuzz.cautious=true} (a diagnostic: the fuzzer itself then writes into, frees and
- * reallocates only blocks it knows to be live, so that a crash left comes from bufalloc's own writes) and
- * {@code -Dbufalloc.fuzz.knownBugs=true} (no stepping around known bugs: the run may crash). The last
+ * reallocates only blocks it knows to be live, so that a crash left comes from bufalloc's own writes). The last
  * line on stdout is the summary ({@value #SUMMARY} seed=... ops=... staleAccesses=... staleThrows=...
- * documentedThrows=... violations=... millis=... knownBugSkips=...); the exit status is 0 without
+ * documentedThrows=... violations=... millis=...); the exit status is 0 without
  * violations, 3 with, 2 if the fuzzer itself failed (a JVM crash exits with 1 and a fatal error report on
  * stdout, or with 134 when the C library aborts).
  */
@@ -95,9 +92,9 @@ public final class CrashFuzzer {
     static final String OPS_PROPERTY = "bufalloc.fuzz.ops";
     static final String TRACE_PROPERTY = "bufalloc.fuzz.trace";
     static final String CAUTIOUS_PROPERTY = "bufalloc.fuzz.cautious";
-    static final String KNOWN_BUGS_PROPERTY = "bufalloc.fuzz.knownBugs";
     static final String SUMMARY = "bufalloc-fuzz summary:";
     static final String CATEGORIES = "bufalloc-fuzz violations:";
+    static final String REFUSALS = "bufalloc-fuzz refusals checked:";
     static final String VIOLATION = "VIOLATION";
     /** The exit status when violations were found (1 is what the JVM exits with after a fatal error, core dumps off). */
     static final int EXIT_VIOLATIONS = 3;
@@ -121,7 +118,6 @@ public final class CrashFuzzer {
         long ops = Long.getLong(OPS_PROPERTY, 100_000);
         CrashFuzzer fuzzer = new CrashFuzzer(seed, Boolean.getBoolean(TRACE_PROPERTY), System.err);
         fuzzer.cautious = Boolean.getBoolean(CAUTIOUS_PROPERTY);
-        fuzzer.knownBugs = Boolean.parseBoolean(System.getProperty(KNOWN_BUGS_PROPERTY, "true"));   // fixed in the core
         int status;
         try {
             fuzzer.run(ops);
@@ -132,6 +128,7 @@ public final class CrashFuzzer {
             fuzzer.printRecent();
             status = EXIT_FUZZER_ERROR;
         }
+        System.out.println(fuzzer.refusals());
         System.out.println(fuzzer.categories());
         System.out.println(fuzzer.summary());
         System.out.flush();
@@ -226,7 +223,6 @@ public final class CrashFuzzer {
         final List<Owner> frames = new ArrayList<>();   // a root's open frames, outermost first
         boolean framesUncertain;      // a root whose open frames the model no longer knows exactly
         boolean fallbackTampered;     // a root one of whose fallback blocks was freed behind its back
-        boolean claimLost;            // a root whose claim the known claim bug may have removed (see KnownBugsTest)
         Owner view;                   // a frame's Arena view, once made
 
         Owner(int id, Kind kind, Kind.Subject subject, Owner root, Owner frame, Buf buf, boolean isFrame,
@@ -279,7 +275,7 @@ public final class CrashFuzzer {
         final long start;
         long size;
         final Lifetime lifetime;
-        /** A checked buffer block's own scope: handles resized in place share it, and any of them can end it. */
+        /** A checked buffer block's own scope (an old handle of a block resized in place shares it). */
         final MemorySegment.Scope ownScope;
         final Arr array;              // an array's storage or data view: the array
         int depthLow;                 // the frames it may belong to: it is freed by closing frame depthLow..depthHigh
@@ -290,6 +286,7 @@ public final class CrashFuzzer {
         boolean ended;                // its frame closed, or its allocator was reset or closed
         boolean held;                 // a shared allocator's buffer block, freed or moved: its bytes come back on reset
         boolean memoryFreed;          // its memory was seen handed out again: it must throw
+        String origin = "";           // the operation that handed it out, for reports
 
         Block(int id, MemorySegment segment, Owner via, Buf buf, Object mem, long start, long size, Lifetime lifetime,
               MemorySegment.Scope scope, Arr array) {
@@ -325,7 +322,7 @@ public final class CrashFuzzer {
                     + Long.toHexString(start) + ", " + lifetime.name().toLowerCase(java.util.Locale.ROOT)
                     + (buf != null ? " in " + buf : "") + ", via " + via + ", " + state + (why != null ? " by " + why : "")
                     + (ended ? ", ended" : "") + (held ? ", held" : "")
-                    + (memoryFreed ? ", memory handed out again" : "") + "]";
+                    + (memoryFreed ? ", memory handed out again" : "") + (origin.isEmpty() ? "" : ", from " + origin) + "]";
         }
     }
 
@@ -363,8 +360,6 @@ public final class CrashFuzzer {
     private final PrintStream log;
     /** Diagnostic: no writes into, and no free or reallocate of, a block not known to be live. */
     private boolean cautious;
-    /** Whether to run into known core bugs too (see {@link KnownBugsTest}) instead of stepping around them. */
-    private boolean knownBugs;
     private final List<Buf> bufs = new ArrayList<>();
     private final List<Buf> globals = new ArrayList<>();
     private final List<Owner> roots = new ArrayList<>();
@@ -372,13 +367,9 @@ public final class CrashFuzzer {
     private final List<Block> blocks = new ArrayList<>();
     private final List<Arr> arrays = new ArrayList<>();
     private final List<Owner> candidates = new ArrayList<>();
-    /**
-     * The native ranges (start, size) of claims that went dead with their buffer's arena while their allocator
-     * stayed open: once such an allocator is closed or collected, the known claim bug removes any live claim
-     * of the same range (see {@link KnownBugsTest}).
-     */
-    private final Set<List<Long>> deadClaims = new HashSet<>();
     private final Map<String, Integer> categories = new TreeMap<>();
+    /** The calls that had to be refused and were, by the violation a success would have been. */
+    private final Map<String, Long> refusals = new TreeMap<>();
     private final String[] recent = new String[32];
     private Owner scratch;
     private Owner malloc;
@@ -390,9 +381,6 @@ public final class CrashFuzzer {
     private long staleThrows;
     private long documentedThrows;
     private long violations;
-    private long knownBugSkips;
-    /** Stale checked blocks in a caller's buffer whose own scope was still alive (see {@link #access}). */
-    private long checkedMisses;
     private long startNanos;
 
     CrashFuzzer(long seed, boolean trace, PrintStream log) {
@@ -405,7 +393,11 @@ public final class CrashFuzzer {
     String summary() {
         return SUMMARY + " seed=" + seed + " ops=" + op + " staleAccesses=" + staleAccesses + " staleThrows="
                 + staleThrows + " documentedThrows=" + documentedThrows + " violations=" + violations
-                + " millis=" + (System.nanoTime() - startNanos) / 1_000_000 + " knownBugSkips=" + knownBugSkips + " checkedMisses=" + checkedMisses;
+                + " millis=" + (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    String refusals() {
+        return REFUSALS + " " + refusals;
     }
 
     String categories() {
@@ -487,8 +479,10 @@ public final class CrashFuzzer {
             sliceCall();
         } else if (dice < 925) {
             mallocFreesFallbackBlock(pickBlock());
-        } else if (dice < 935) {
+        } else if (dice < 930) {
             otherThread();
+        } else if (dice < 935) {
+            otherThreadAccess(pickBlock());
         } else if (dice < 955) {
             invalidRequest(pickOwner());
         } else if (dice < 970) {
@@ -687,16 +681,6 @@ public final class CrashFuzzer {
     }
 
     /**
-     * Whether using {@code block} would run into a known core bug (see {@link KnownBugsTest}): a shared
-     * allocator's C-library fallback block that a reallocate moved (or may have moved: an identical handle of
-     * it), whose memory the core freed at once although its segment's scope lives until the next reset.
-     */
-    private boolean knownBug(Block block) {
-        return !knownBugs && block.lifetime == Lifetime.GENERATION && !block.ended
-                && (block.state == State.UNCERTAIN || (block.state == State.STALE && block.why == Why.MOVED));
-    }
-
-    /**
      * Why a free or reallocate of {@code block} through {@code owner} must be refused, as the violation if it
      * is not; null if it need not be.
      */
@@ -708,11 +692,7 @@ public final class CrashFuzzer {
             return null;
         }
         if (block.ownScope != null && block.size == 0) {
-            return null;   // checked mode ends an empty block's scope only when the cursor moves below it
-        }
-        if (mustThrow(block) && block.buf != null && block.lifetime == Lifetime.OWN && block.segment != null
-                && block.segment.scope().isAlive()) {
-            return null;   // a checked-mode miss in the caller's buffer (see access): counted there, not fatal
+            return null;   // checked mode keeps an empty block at the cursor a rewind goes back to (it has no byte)
         }
         if (mustThrow(block)) {
             return "stale-block-accepted";      // its scope is dead: not a live block
@@ -736,9 +716,6 @@ public final class CrashFuzzer {
         }
         if (block.array != null && block.segment != null) {
             return Expect.ANY;   // a data view: a slice of the storage, unless the array is full
-        }
-        if (block.ownScope != null && block.size == 0) {
-            return Expect.ANY;   // checked mode: any rewind to an empty block's offset ends its scope
         }
         return Expect.SUCCEED;
     }
@@ -785,6 +762,9 @@ public final class CrashFuzzer {
             return false;
         }
         documentedThrows++;
+        if (expect == Expect.FAIL) {
+            refusals.merge(failCategory, 1L, Long::sum);
+        }
         if (expect == Expect.SUCCEED) {
             String why = refusal.get();
             if (why != null) {
@@ -820,7 +800,18 @@ public final class CrashFuzzer {
             if (owner.isView && !result[0].isNative()) {
                 violation("heap-arena-segment", "the Arena view " + owner + " returned a heap segment " + result[0]);
             }
-            track(result[0], owner, null, List.of());
+            if (owner.isView && !result[0].scope().equals(owner.arena.scope())) {
+                violation("view-segment-out-of-scope", "the Arena view " + owner + " returned " + result[0]
+                        + ", which is not in the view's scope");
+            }
+            Block block = track(result[0], owner, null, List.of());
+            block.origin = "op " + op + ": allocate";
+            Owner root = owner.root;
+            if (block.buf != null && !owner.isView && root.kind.checked && block.buf.rescopable()
+                    && block.lifetime != Lifetime.OWN && block.size > 0) {
+                violation("checked-block-unscoped", "checked " + root + " handed out " + block + " in the buffer's own"
+                        + " scope, though only the garbage collector frees that buffer: a stale use would not throw");
+            }
         }
     }
 
@@ -862,6 +853,12 @@ public final class CrashFuzzer {
         Buf buf = bufferOf(root, mem, segment.address(), segment.byteSize(), segment);
         Block block = new Block(++nextId, segment, via, buf, mem, segment.address(), segment.byteSize(),
                 lifetimeOf(segment, via, buf), segment.scope(), array);
+        if (buf != null && !buf.rescopable() && block.lifetime != Lifetime.BUFFER && block.lifetime != Lifetime.HEAP
+                && !lenient(block)) {
+            // A scope of bufalloc's over memory its owner may free: the segment could outlive the memory.
+            violation("closable-buffer-rescoped", block + " sees " + buf + ", whose owner may close its arena,"
+                    + " through a scope other than the buffer's own");
+        }
         block.depthLow = root.frames.size();
         block.depthHigh = root.frames.size();
         block.framesUnknown = root.framesUncertain;
@@ -915,8 +912,7 @@ public final class CrashFuzzer {
                 // The buffer's bytes may be handed out again after a free, reset or frame close; but not while a
                 // block is live, nor a shared allocator's before its reset. A dropped allocator's claim may have
                 // been collected, and another allocator now manages the buffer.
-                boolean otherAllocator = other.root != fresh.root
-                        && (other.root.dropped || other.root.claimLost || fresh.root.claimLost);
+                boolean otherAllocator = other.root != fresh.root && other.root.dropped;
                 if ((other.state == State.LIVE || other.held) && !lenient(other) && !sameArray && !otherAllocator) {
                     violation("overlap", "new " + fresh + " overlaps " + (other.held ? "freed but held " : "live ")
                             + other);
@@ -933,13 +929,9 @@ public final class CrashFuzzer {
         }
     }
 
-    /** Memory a shared allocator holds until its next reset or close was handed out again: a violation, or the known bug. */
+    /** Memory a shared allocator holds until its next reset or close was handed out again: a violation. */
     private void heldMemoryHandedOut(Block other, String by) {
         if (other.lifetime != Lifetime.GENERATION || other.state != State.STALE || other.ended || lenient(other)) {
-            return;
-        }
-        if (other.why == Why.MOVED && !knownBugs) {
-            knownBugSkips++;   // the known bug: a moved block's memory is freed at once
             return;
         }
         violation("held-memory-reused", by + " overlaps " + other + ", whose memory its shared allocator holds"
@@ -966,10 +958,6 @@ public final class CrashFuzzer {
         if (block == null || block.segment == null || block.size == 0) {
             return;
         }
-        if (knownBug(block)) {
-            knownBugSkips++;
-            return;
-        }
         note("access " + block);
         boolean stale = block.state != State.LIVE || mustThrow(block);
         if (stale) {
@@ -977,11 +965,10 @@ public final class CrashFuzzer {
         }
         if (mustThrow(block)) {
             if (usable(block.segment) && block.buf != null && block.lifetime == Lifetime.OWN) {
-                // A checked block in the caller's buffer, whose own scope should have ended: a miss of checked
-                // mode's detection, not a use of freed memory (the segment keeps the buffer reachable, and the
-                // memory is the caller's). Counted and reported, not a violation of the safety guarantee.
-                checkedMisses++;
-                note("checked-mode miss: " + block + " is stale but its own scope is alive");
+                // A checked block in the caller's buffer whose own scope should have ended: not a use of freed
+                // memory (the memory is the caller's, kept reachable), but checked mode's promise broken.
+                violation("checked-stale-block-usable", "a read of " + block + " (from " + block.origin + ") would"
+                        + " return: checked mode must end a stale block's own scope");
                 return;
             }
             if (usable(block.segment)) {
@@ -1089,10 +1076,6 @@ public final class CrashFuzzer {
         if (block == null || block.segment == null || (cautious && (block.state != State.LIVE || lenient(block)))) {
             return;
         }
-        if (knownBug(block)) {
-            knownBugSkips++;
-            return;
-        }
         Owner owner = through(block);
         if (owner == null) {
             return;
@@ -1112,36 +1095,19 @@ public final class CrashFuzzer {
             uncertain(block);
             return;
         }
-        freed(block, Why.FREE);
         for (Block alias : aliases) {
             uncertain(alias);   // the same memory: given back if it was the most recent block
         }
+        if (block.state == State.UNCERTAIN) {
+            return;   // maybe not a block any more (an old handle of a block resized in place): maybe ignored
+        }
+        Block storage = block.array != null && block.segment != null ? block.array.storage : null;
+        if (storage != null && block.mem == storage.mem && block.start == storage.start && block.size != storage.size) {
+            return;   // a data view shorter than the storage: a slice of it, which a free ignores
+        }
+        freed(block, Why.FREE);
+        checkScopeEnded(block, "free");
         storageFreedThrough(block);
-        ownScopeEnded(block);
-    }
-
-    /**
-     * Checked mode finds a buffer block by its start and scope, whatever the size: a free or move of any
-     * handle with the scope of {@code block} (a stale handle from before an in-place resize, a slice at its
-     * start) ends the scope of every handle that shares it, the live block too. A deviation from the contract
-     * (the live block should stay usable) that throws rather than touching freed memory: see
-     * {@link KnownBugsTest}. The blocks that share the scope may be dead now.
-     */
-    private void ownScopeEnded(Block block) {
-        if (block.ownScope == null) {
-            return;
-        }
-        for (Block other : blocks) {
-            if (other != block && other.ownScope != null && other.ownScope.equals(block.ownScope)
-                    && other.state == State.LIVE) {
-                uncertain(other);
-                if (other.array != null && other.segment == null) {
-                    for (Block view : other.array.views) {
-                        uncertain(view);
-                    }
-                }
-            }
-        }
     }
 
     /** A block freed or moved away: stale; a shared allocator's buffer block holds its bytes until the reset. */
@@ -1161,7 +1127,9 @@ public final class CrashFuzzer {
 
     /**
      * The other tracked, not stale, blocks of the block's root with its memory, address and size: to the
-     * allocator they are the same block (a stale handle identical to the most recent block is that block).
+     * allocator they are the same block (a stale handle identical to the most recent block is that block); with
+     * the other handles of an array such a block is the storage of (its data views, which a resize or free of
+     * the block reaches too).
      */
     private List<Block> aliases(Block block) {
         List<Block> aliases = new ArrayList<>();
@@ -1170,14 +1138,23 @@ public final class CrashFuzzer {
                 aliases.add(other);
             }
         }
+        for (int i = 0, n = aliases.size(); i < n; i++) {   // an array's storage or view: the array's other handles too
+            Arr arr = aliases.get(i).array;
+            if (arr != null && arr != block.array) {
+                for (Block handle : arr.views) {
+                    if (!aliases.contains(handle) && handle.state != State.STALE) {
+                        aliases.add(handle);
+                    }
+                }
+                if (arr.storage != null && !aliases.contains(arr.storage) && arr.storage.state != State.STALE) {
+                    aliases.add(arr.storage);
+                }
+            }
+        }
         return aliases;
     }
 
-    /**
-     * A free of a data view frees the array's storage when it is exactly the storage; in checked mode, a free
-     * of a slice at a scoped block's start ends the block's scope (the checked allocator finds its blocks by
-     * start and scope): the storage may be dead then.
-     */
+    /** A free of a data view frees the array's storage when it is exactly the storage (a slice is ignored). */
     private void storageFreedThrough(Block block) {
         Arr arr = block.array;
         if (arr == null || block.segment == null || arr.storage == null) {
@@ -1192,18 +1169,12 @@ public final class CrashFuzzer {
             for (Block view : arr.views) {
                 stale(view, Why.FREE);
             }
-        } else {
-            ownScopeEnded(block);   // checked mode: a slice at the storage's start ends its scope
         }
     }
 
     private void reallocate(Block block) {
         if (block == null || block.segment == null || block.array != null
                 || (cautious && (block.state != State.LIVE || lenient(block)))) {
-            return;
-        }
-        if (knownBug(block)) {
-            knownBugSkips++;
             return;
         }
         Owner owner = through(block);
@@ -1242,6 +1213,8 @@ public final class CrashFuzzer {
         List<Block> replaced = new ArrayList<>(aliases);
         replaced.add(block);
         Block fresh = track(moved, owner, null, replaced);
+        fresh.origin = "op " + op + ": reallocate of block#" + block.id + (inPlace ? " in place" : "") + " ("
+                + block.state + ")";
         // A C-library block always moves (its old segment must be dead); a buffer or heap block may stay.
         boolean stays = inPlace && !(block.lifetime == Lifetime.OWN && block.buf == null);
         if (inClosedBufferRange(block)) {
@@ -1260,10 +1233,24 @@ public final class CrashFuzzer {
             uncertain(alias);   // the same memory: resized or moved if it was the most recent block
         }
         if (stays) {
-            uncertain(block);   // the old segment: the same memory, now the new block's
-        } else {
+            uncertain(block);   // the old segment: the same memory (and, checked, the same scope), now the new block's
+        } else if (block.state != State.UNCERTAIN) {
             freed(block, Why.MOVED);
-            ownScopeEnded(block);
+            checkScopeEnded(block, "reallocate");
+        }   // an uncertain handle (an old one of a block resized in place) is copied, maybe not given back
+    }
+
+    /** A block with a scope of its own that was just freed or moved: its scope must be over at once. */
+    private void checkScopeEnded(Block block, String call) {
+        if (mustThrow(block) && block.size > 0 && !lenient(block) && usable(block.segment)) {
+            StringBuilder sharing = new StringBuilder();
+            for (Block other : blocks) {
+                if (other != block && other.segment != null && other.segment.scope().equals(block.segment.scope())) {
+                    sharing.append("\n      shares its scope: ").append(other).append(" from ").append(other.origin);
+                }
+            }
+            violation("freed-segment-alive", call + " of " + block + " (from " + block.origin + ") returned, but its"
+                    + " segment is still usable: its memory was given back" + sharing);
         }
     }
 
@@ -1299,7 +1286,7 @@ public final class CrashFuzzer {
             if (root.frames.isEmpty()) {
                 return;
             }
-            frame = dice == 1 ? root.frames.get(random.nextInt(root.frames.size())) : root.frames.getLast();
+            frame = dice <= 2 ? root.frames.get(random.nextInt(root.frames.size())) : root.frames.getLast();
             if (frame.subject == null) {
                 return;
             }
@@ -1466,7 +1453,7 @@ public final class CrashFuzzer {
                 if (owner.buf.closed() || !owner.buf.overlaps(buf)) {
                     continue;
                 }
-                if (owner.dropped || owner.uncertain || owner.claimLost) {
+                if (owner.dropped || owner.uncertain) {
                     possibleOwner = true;
                 } else {
                     certainOwner = owner;
@@ -1483,11 +1470,7 @@ public final class CrashFuzzer {
                 documentedThrows++;
             }
         } else if (certainOwner != null) {
-            if (thrown == null && !knownBugs && certainOwner.buf.mem == NATIVE
-                    && deadClaims.contains(List.of(certainOwner.buf.start, certainOwner.buf.size))) {
-                knownBugSkips++;   // the known claim bug: a dead claim of the same range took the live one with it
-                certainOwner.claimLost = true;
-            } else if (thrown == null) {
+            if (thrown == null) {
                 violation("second-allocator-accepted", call + " succeeded, but live " + certainOwner
                         + " manages that memory");
             } else if (!(thrown instanceof IllegalStateException)) {
@@ -1512,7 +1495,6 @@ public final class CrashFuzzer {
             }
             Owner root = new Owner(++nextId, kind, subject[0], null, null, buf, false, false, 0, false);
             root.bufferScope = new WeakReference<>(buf.segment.scope());
-            root.claimLost = certainOwner != null && certainOwner.claimLost;
             roots.add(root);
             buf.top.claimants.add(root);
         }
@@ -1713,11 +1695,6 @@ public final class CrashFuzzer {
             return;
         }
         buf.arenaClosed = true;
-        for (Owner owner : buf.top.claimants) {
-            if (!owner.closed && owner.buf.mem == NATIVE) {
-                deadClaims.add(List.of(owner.buf.start, owner.buf.size));
-            }
-        }
     }
 
     private void dropBuffer() {
@@ -1900,6 +1877,7 @@ public final class CrashFuzzer {
         Block storage = arr.storage;
         Block view = new Block(++nextId, data[0], storage.via, storage.buf, storage.mem, data[0].address(),
                 data[0].byteSize(), storage.lifetime, data[0].scope(), arr);
+        view.origin = "op " + op + ": data() of " + arr;
         view.depthLow = storage.depthLow;
         view.depthHigh = storage.depthHigh;
         view.framesUnknown = storage.framesUnknown;
@@ -1969,7 +1947,12 @@ public final class CrashFuzzer {
         if (wasClosed || storage == null) {
             return;
         }
-        if (freed && expect != Expect.FAIL) {
+        if (freed && inClosedBufferRange(storage)) {
+            uncertain(storage);   // taken for a segment of the closed buffer: ignored, not freed
+            for (Block view : arr.views) {
+                uncertain(view);
+            }
+        } else if (freed && expect != Expect.FAIL) {
             for (Block alias : aliases(storage)) {
                 uncertain(alias);
             }
@@ -1977,7 +1960,6 @@ public final class CrashFuzzer {
             for (Block view : arr.views) {
                 stale(view, Why.FREE);
             }
-            ownScopeEnded(storage);
         } else if (freed || expect == Expect.SUCCEED) {
             uncertain(storage);
         }
@@ -2037,6 +2019,8 @@ public final class CrashFuzzer {
         storage.depthLow = root.frames.size();
         storage.depthHigh = root.frames.size();
         storage.framesUnknown = root.framesUncertain;
+        storage.origin = "op " + op + ": storage of " + arr + (old != null ? " after storage#" + old.id + " (" + old.state
+                + ")" : "");
         if (old != null && old.state == State.LIVE && old.heap() && old.buf == null && storage.heap() && buf == null
                 && root.kind.fallback == Kind.Fallback.HEAP) {
             storage.depthLow = old.depthLow;   // a heap fallback block the fallback resized keeps its frame
@@ -2056,12 +2040,19 @@ public final class CrashFuzzer {
                     uncertain(alias);
                 }
             }
+            boolean copied = inClosedBufferRange(old);   // taken for a segment of the closed buffer: not freed
             if (wasLive) {
-                stale(old, Why.MOVED);
+                if (copied) {
+                    uncertain(old);
+                } else {
+                    stale(old, Why.MOVED);
+                }
             }
             blocks.remove(old);
             for (Block view : arr.views) {
-                if (view.state == State.LIVE) {
+                if (view.state == State.LIVE && copied) {
+                    uncertain(view);
+                } else if (view.state == State.LIVE) {
                     stale(view, Why.MOVED);
                 }
                 view.memoryFreed |= old.memoryFreed;
@@ -2081,10 +2072,6 @@ public final class CrashFuzzer {
     /** Frees a block through an allocator that did not hand it out: refused or ignored, never freed. */
     private void foreignFree(Block block) {
         if (block == null || block.segment == null || cautious) {
-            return;
-        }
-        if (knownBug(block)) {
-            knownBugSkips++;
             return;
         }
         Owner other = pickRoot();
@@ -2139,7 +2126,7 @@ public final class CrashFuzzer {
             slice = buf.segment.asSlice(from, random.nextLong(buf.size - from + 1));
         } else {
             of = pickBlock();
-            if (of == null || of.segment == null || of.size < 2 || of.root != root || knownBug(of)) {
+            if (of == null || of.segment == null || of.size < 2 || of.root != root) {
                 return;
             }
             slice = random.nextBoolean() ? of.segment.asSlice(1) : of.segment.asSlice(0, of.size - 1);
@@ -2194,16 +2181,11 @@ public final class CrashFuzzer {
             makeUncertain(root);
             return;
         }
-        if (of != null && of.ownScope != null && of.start == target.address()) {
-            // Checked mode ends the scope of the block whose start and scope the slice has.
-            uncertain(of);
-            ownScopeEnded(of);
-        }
         if (reallocate) {
             if (result[0].byteSize() != size) {
                 violation("wrong-size", call + " returned " + result[0].byteSize() + " bytes");
             }
-            track(result[0], owner, null, List.of());
+            track(result[0], owner, null, List.of()).origin = "op " + op + ": reallocate of a slice";
         }
     }
 
@@ -2272,6 +2254,44 @@ public final class CrashFuzzer {
             return;
         }
         track(result[0], owner, null, List.of());
+    }
+
+    /**
+     * A read of a block from another thread: a block in a scope of bufalloc's own (malloc's, a confined
+     * allocator's C-library or checked blocks, a frame view's) is confined to the allocator's thread and must
+     * get WrongThreadException (or IllegalStateException, if stale); other memory is whatever its owner's scope
+     * allows.
+     */
+    private void otherThreadAccess(Block block) {
+        if (block == null || block.segment == null || block.size == 0 || (mustThrow(block) && usable(block.segment))) {
+            return;   // a stale segment whose scope is alive is reported by access(), never read
+        }
+        note("read on another thread " + block);
+        Throwable[] thrown = new Throwable[1];
+        Thread thread = Thread.ofVirtual().start(() -> thrown[0] = attempt(() -> block.segment.get(ValueLayout.JAVA_BYTE, 0)));
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        boolean confined = block.lifetime == Lifetime.OWN || block.lifetime == Lifetime.VIEW;
+        if (thrown[0] == null) {
+            if (confined && !lenient(block)) {
+                violation("confined-block-read-elsewhere", "another thread read " + block + ", whose scope is confined"
+                        + " to the allocator's thread");
+            } else if (mustThrow(block)) {
+                violation("stale-read-succeeded", "another thread read " + block + ", whose memory was given back");
+            }
+        } else if (!(thrown[0] instanceof WrongThreadException || thrown[0] instanceof IllegalStateException)) {
+            violation("undocumented-exception", "another thread's read of " + block + " threw " + describe(thrown[0]));
+        } else if (confined && block.state == State.LIVE && !lenient(block) && !mustThrow(block)
+                && !(thrown[0] instanceof WrongThreadException)) {
+            violation("live-block-unusable", "another thread's read of live " + block + " threw " + describe(thrown[0])
+                    + ", not WrongThreadException");
+        } else {
+            documentedThrows++;
+        }
     }
 
     /**

@@ -19,8 +19,8 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * Runs {@link CrashFuzzer} in child JVMs, two batches at a time, and fails if any batch crashed, found a
  * violation, or did not finish. By default 1,000,000 operations in batches of 125,000 (about 30 s on two
- * cores); the totals line counts the fuzzer's steps around the known core bugs of {@link KnownBugsTest}
- * (run a batch with {@code -Dbufalloc.fuzz.knownBugs=true} on a direct run to hit them instead); {@code -Dbufalloc.fuzz.ops=N} sets the total, {@code -Dbufalloc.soak.seconds=N} keeps starting
+ * cores), drawn from a fixed master seed so that CI is repeatable ({@code -Dbufalloc.fuzz.master=N} picks
+ * another); {@code -Dbufalloc.fuzz.ops=N} sets the total, {@code -Dbufalloc.soak.seconds=N} keeps starting
  * batches for N seconds ({@code mvn -B -Psoak -pl bufalloc test -Dtest=CrashFuzzerTest}), and
  * {@code -Dbufalloc.fuzz.seed=S} replays one batch (with {@code -Dbufalloc.fuzz.ops} its size, default
  * 125,000). A failing batch names its seed, its exit status and what it means, its violations and the
@@ -35,7 +35,7 @@ class CrashFuzzerTest {
     private static final Duration BATCH_TIMEOUT = Duration.ofMinutes(2);
     private static final Pattern SUMMARY = Pattern.compile(Pattern.quote(CrashFuzzer.SUMMARY)
             + " seed=(-?\\d+) ops=(\\d+) staleAccesses=(\\d+) staleThrows=(\\d+) documentedThrows=(\\d+)"
-            + " violations=(\\d+)(?: millis=\\d+ knownBugSkips=(\\d+))?");
+            + " violations=(\\d+)");
 
     /** One batch: its seed and size, and how its child ended. */
     private record Batch(int index, long seed, long ops, ChildJvm.Result result) {
@@ -128,7 +128,6 @@ class CrashFuzzerTest {
         long stale = 0;
         long staleThrows = 0;
         long documented = 0;
-        long knownBugSkips = 0;
         List<Batch> failed = new ArrayList<>();
         for (Batch batch : batches) {
             Matcher summary = batch.summary();
@@ -137,15 +136,13 @@ class CrashFuzzerTest {
                 stale += Long.parseLong(summary.group(3));
                 staleThrows += Long.parseLong(summary.group(4));
                 documented += Long.parseLong(summary.group(5));
-                knownBugSkips += summary.group(7) == null ? 0 : Long.parseLong(summary.group(7));
             }
             if (!batch.passed()) {
                 failed.add(batch);
             }
         }
         String totals = batches.size() + " batches (master seed " + masterSeed + "), " + ops + " operations, " + stale
-                + " stale accesses of which " + staleThrows + " threw, " + documented + " documented exceptions, "
-                + knownBugSkips + " steps around known bugs (KnownBugsTest), in "
+                + " stale accesses of which " + staleThrows + " threw, " + documented + " documented exceptions, in "
                 + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms";
         System.out.println("CrashFuzzerTest: " + totals);
         if (!failed.isEmpty()) {

@@ -11,10 +11,9 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * Reproducers of core bugs the crash fuzzer found, disabled until the core is fixed: each runs one
- * {@link KnownBugScenarios} scenario in a child JVM, which must exit 0. Enable a test when its bug is fixed,
- * and drop the matching exclusion from {@link CrashFuzzer} (its {@code knownBug} checks; a run with
- * {@code -Dbufalloc.fuzz.knownBugs=true} makes no exclusion).
+ * Reproducers of core bugs the crash fuzzer found, regression tests now that the core is fixed: each runs
+ * one {@link KnownBugScenarios} scenario in a child JVM, which must exit 0 (a crash, an abort or a wrong
+ * outcome fails it, with the child's output).
  */
 @Tag("safety")
 class KnownBugsTest {

@@ -22,11 +22,9 @@
  *       dead, a view's own memory, a buffer slice beyond the cursor, malloc freeing memory it never handed
  *       out, a thread a block or allocator is not confined to); closing an outer frame closes the inner ones
  *       and throws; a shared allocator never resizes in place; two live allocators never claim one buffer,
- *       and a claim never outlives its allocator's close or its buffer's memory. Known core bugs are stepped
- *       around and counted ({@code knownBugSkips});</li>
- *   <li>{@link dev.bufalloc.safety.KnownBugsTest}: disabled reproducers of the core bugs the fuzzer found,
- *       each in a child JVM ({@link dev.bufalloc.safety.KnownBugScenarios}); enable one when its bug is fixed,
- *       and drop the fuzzer's step around it;</li>
+ *       and a claim never outlives its allocator's close or its buffer's memory;</li>
+ *   <li>{@link dev.bufalloc.safety.KnownBugsTest}: reproducers of the core bugs the fuzzer found, regression
+ *       tests now, each in a child JVM ({@link dev.bufalloc.safety.KnownBugScenarios});</li>
  *   <li>{@link dev.bufalloc.safety.ChurnTest}: allocators made and dropped by the hundred thousand over
  *       addresses malloc reuses (stale buffer claims), and what ending threads leave behind;</li>
  *   <li>{@link dev.bufalloc.safety.StaleUseTest}: one child JVM per stale use that crashed or corrupted
