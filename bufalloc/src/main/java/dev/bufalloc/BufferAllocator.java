@@ -46,7 +46,7 @@ import java.util.Objects;
  *       and its address suits the alignment: same address, nothing copied. Otherwise the bytes move to a
  *       new block (buffer or fallback). A segment in the buffer below the cursor that is not a block (a never-allocated slice, or one
      *       over several blocks) cannot be told from one: it moves too, copying bytes of the caller's buffer;
-     *       nothing is given back.</li>
+ *       nothing is given back.</li>
  *   <li><b>Full buffer:</b> a request that does not fit goes to the fallback; with {@link #withoutFallback}
  *       it gets {@link IndexOutOfBoundsException} saying how many bytes were asked and how many were left.
  *       Either way, if it fails, nothing changes.</li>
@@ -112,6 +112,45 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      */
     static BufferAllocator withoutFallback(MemorySegment buffer) {
         return new ConfinedBufferAllocator(buffer, null);
+    }
+
+    /**
+     * {@return a growing confined allocator over {@code buffer}, whose fallback is the
+     * {@linkplain ContextAllocator#current() context allocator} current now} See
+     * {@link #ofGrowing(MemorySegment, Allocator)}.
+     *
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions})
+     */
+    static BufferAllocator ofGrowing(MemorySegment buffer) {
+        return new ConfinedBufferAllocator(buffer, ContextAllocator.current(), true, null);
+    }
+
+    /**
+     * {@return a growing confined allocator over {@code buffer}: when the buffer is full, it bumps in chunks it
+     * takes from {@code fallback}, and keeps them}
+     *
+     * <p>The first chunk is as big as the buffer (at least 4 KiB); each further one is twice the one before,
+     * up to 64 MiB. A request bigger than half the next chunk gets a block of its own from the fallback, as in
+     * an allocator from {@link #of(MemorySegment, Allocator) of}, and does not make chunks grow. Frames and
+     * {@link #reset()} rewind into the buffer and keep the chunks for what comes next, so a workload that
+     * overflowed once stops calling the fallback; the chunks go back to the fallback on {@link #close()} (or
+     * with the allocator, through the garbage collector, once neither it nor any of its blocks is reachable).
+     * A block in a chunk is a buffer block in every rule of this interface: freeing it gives bytes back only
+     * if it is the most recent block; used after its frame closed or a reset, it reads and writes the chunk,
+     * which the allocator still holds; used after {@code close()}, it throws {@link IllegalStateException}.
+     * {@link #usedBytes()} counts the bytes in use in the buffer and the chunks; {@link #statistics()} also
+     * says how many chunks it holds.
+     *
+     * @apiNote Use it where a buffer's right size is not known or varies, and the memory may stay with the
+     * allocator until it closes: per-request scratch memory, parsers. An allocator from {@code of} gives each
+     * overflowing block back as soon as it is freed, so holds less memory after a spike, at the cost of one
+     * fallback call per overflowing request.
+     *
+     * @param buffer the memory to allocate from (see the {@linkplain ##factories factory conditions})
+     * @param fallback where chunks, and requests too big for them, come from
+     */
+    static BufferAllocator ofGrowing(MemorySegment buffer, Allocator fallback) {
+        return new ConfinedBufferAllocator(buffer, Objects.requireNonNull(fallback, "fallback"), true, null);
     }
 
     /**

@@ -18,7 +18,8 @@ package dev.bufalloc;
  * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="BufferStatistics"}
  *
  * @param capacity the buffer's size, in bytes
- * @param usedBytes bytes of the buffer in use now, alignment padding included
+ * @param usedBytes bytes of the buffer in use now, alignment padding included (in a growing allocator, of the
+ *        buffer and its chunks: it may exceed {@code capacity})
  * @param peakDemand the most bytes one buffer big enough for everything would have had in use at once, over
  *        the allocator's life: buffer bytes in use plus the fallback's blocks as that buffer would hold them
  *        (see above), alignment padding of fallback blocks aside
@@ -29,6 +30,9 @@ package dev.bufalloc;
  * @param inPlaceReallocations reallocations that grew or shrank the most recent block where it stood
  * @param copiedBytes bytes reallocations had to copy because a block moved
  * @param resets calls to {@link BufferAllocator#reset()}
+ * @param chunks chunks a {@linkplain BufferAllocator#ofGrowing growing} allocator holds: taken from the
+ *        fallback when its buffer was full, kept until it closes (each counts once in {@code fallbackCount})
+ * @param chunkBytes bytes of those chunks
  */
 public record BufferStatistics(
         long capacity,
@@ -40,10 +44,12 @@ public record BufferStatistics(
         long liveFallbackBytes,
         long inPlaceReallocations,
         long copiedBytes,
-        long resets) {
+        long resets,
+        long chunks,
+        long chunkBytes) {
 
-    /** {@return the bytes of the buffer not in use: {@code capacity - usedBytes}} */
+    /** {@return the bytes of the buffer not in use: {@code capacity - usedBytes}, or 0 if that is negative (a growing allocator using its chunks)} */
     public long remainingBytes() {
-        return capacity - usedBytes;
+        return Math.max(0, capacity - usedBytes);
     }
 }

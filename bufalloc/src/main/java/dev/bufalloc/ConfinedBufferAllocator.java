@@ -4,6 +4,7 @@ import dev.bufalloc.internal.BufferClaims;
 import dev.bufalloc.internal.BufferCounters;
 import dev.bufalloc.internal.BufferRegion;
 import dev.bufalloc.internal.Checks;
+import dev.bufalloc.internal.ChunkChain;
 import dev.bufalloc.internal.FallbackLedger;
 import dev.bufalloc.internal.FrameStack;
 import dev.bufalloc.system.MallocAllocator;
@@ -17,9 +18,13 @@ import java.util.function.Consumer;
  * {@link BufferAllocator} for the contract. {@link CheckedBufferAllocator} extends it through the
  * {@code on…} hooks, which are empty here and called only off the bump.
  *
- * <p>Invariant: {@code 0 <= used <= capacity}; every live block lies in {@code buffer[0, used)} or is in
- * the ledger; {@code lastStart} is -1 or the start of the most recent buffer block, which ends at
- * {@code used} and lies in the innermost frame.
+ * <p>A growing allocator ({@code chunks != null}) bumps in regions: the caller's buffer, then chunks of its
+ * own. The bump's fields ({@code buffer}, {@code capacity}, {@code bumpAlignmentLimit}) are those of the
+ * region it is in, {@code current}; everything else sees one cursor, {@code base + used}.
+ *
+ * <p>Invariant: {@code 0 <= used <= capacity}; every live block lies in {@code buffer[0, used)}, in what an
+ * earlier region left in use, or is in the ledger; {@code lastStart} is -1 or the start of the most recent
+ * block of the current region, which ends at {@code used} and lies in the innermost frame.
  */
 sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedBufferAllocator {
 
@@ -27,11 +32,15 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     /** The owner of a pooled allocator that no thread has borrowed: nobody may use it until it is lent again. */
     static final Thread POOLED = Thread.ofVirtual().unstarted(() -> { });
 
-    final BufferRegion region;
-    // The bump's fields, copied from the region so that the bump reads no other object.
-    private final MemorySegment buffer;
-    private final long capacity;
-    private final long bumpAlignmentLimit;
+    final BufferRegion region;                 // the caller's buffer
+    // The bump's fields, copied from the current region so that the bump reads no other object.
+    private MemorySegment buffer;
+    private long capacity;
+    private long bumpAlignmentLimit;
+    private BufferRegion current;
+    private int regionIndex;                   // of current: 0 for the buffer
+    private long base;                         // bytes in use in the regions before current
+    private final ChunkChain chunks;           // null unless growing
     private final FallbackLedger ledger;
     private final FrameStack frames = new FrameStack();
     private final BufferCounters counters = new BufferCounters();
@@ -42,19 +51,26 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     private long lastStart = -1;
 
     ConfinedBufferAllocator(MemorySegment buffer, Allocator fallback) {
-        this(buffer, fallback, null);
+        this(buffer, fallback, false, null);
     }
 
     /**
-     * With {@code whenIdle} (a pool's), the buffer is not claimed (the pool keeps it to itself), and
+     * With {@code growing}, requests that do not fit go to chunks taken from {@code fallback} (which must not
+     * be null). With {@code whenIdle} (a pool's), the buffer is not claimed (the pool keeps it to itself), and
      * {@code whenIdle} gets the allocator back each time its outermost frame closes.
      */
-    ConfinedBufferAllocator(MemorySegment buffer, Allocator fallback, Consumer<ConfinedBufferAllocator> whenIdle) {
+    ConfinedBufferAllocator(MemorySegment buffer, Allocator fallback, boolean growing,
+            Consumer<ConfinedBufferAllocator> whenIdle) {
         this.region = new BufferRegion(buffer);
+        this.current = region;
         this.buffer = buffer;
         this.capacity = region.capacity;
         this.bumpAlignmentLimit = region.bumpAlignmentLimit;
-        this.ledger = new FallbackLedger(fallback, fallback == MallocAllocator.instance(), false, this);
+        boolean fromCLibrary = fallback == MallocAllocator.instance();
+        this.ledger = new FallbackLedger(fallback, fromCLibrary, false, this);
+        // A pooled allocator's chunks outlive its borrowers and its pool: automatic memory, usable from any thread.
+        this.chunks = !growing ? null
+                : new ChunkChain(region, whenIdle != null ? null : new FallbackLedger(fallback, fromCLibrary, false, this), this);
         this.owner = Thread.currentThread();
         CLEANER.register(this, ledger.releaser());
         this.whenIdle = whenIdle;
@@ -76,26 +92,88 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         return allocateElsewhere(byteSize, byteAlignment);
     }
 
-    /** The slow path: bad requests, alignments beyond the buffer's own (aligned by address), and overflow. */
+    /**
+     * The slow path: bad requests, alignments beyond the region's own (aligned by address), and overflow: to
+     * a chunk if growing and the request is not oversized, else to the fallback.
+     */
     private MemorySegment allocateElsewhere(long byteSize, long byteAlignment) {
-        MemorySegment block = allocateInBuffer(byteSize, byteAlignment);
-        return block != null ? block : allocateFromFallback(byteSize, byteAlignment);
+        MemorySegment block = allocateHere(byteSize, byteAlignment);
+        if (block != null) {
+            return block;
+        }
+        if (chunks != null && !chunks.isOversized(byteSize, byteAlignment)) {
+            return allocateInChunk(byteSize, byteAlignment);
+        }
+        return allocateFromFallback(byteSize, byteAlignment);
     }
 
     /**
-     * {@return a block from the buffer, aligned by address, or null if it does not fit} Call on the owner.
+     * {@return a block from the current region, aligned by address, or null if it does not fit}
      *
      * @throws IllegalArgumentException if the request is bad
      */
-    MemorySegment allocateInBuffer(long byteSize, long byteAlignment) {
+    private MemorySegment allocateHere(long byteSize, long byteAlignment) {
         region.checkRequest(byteSize, byteAlignment);
-        long start = region.alignedOffset(used, byteAlignment);
-        if (byteSize > capacity - start) {
+        long start = current.alignedOffset(used, byteAlignment);
+        if (byteAlignment > current.alignmentLimit || byteSize > capacity - start) {
             return null;
         }
         lastStart = start;
         used = start + byteSize;
         return buffer.asSlice(start, byteSize);
+    }
+
+    /**
+     * {@return a block from the caller's buffer, aligned by address, or null if it does not fit or the allocator
+     * has moved on to its chunks} Call on the owner.
+     *
+     * @throws IllegalArgumentException if the request is bad
+     */
+    MemorySegment allocateInBuffer(long byteSize, long byteAlignment) {
+        return regionIndex == 0 ? allocateHere(byteSize, byteAlignment) : null;
+    }
+
+    /** Moves on to the next region where the request fits (a chunk, taken if need be) and bumps there. */
+    private MemorySegment allocateInChunk(long byteSize, long byteAlignment) {
+        int chunksBefore = chunks.regions();
+        long bytesBefore = chunks.chunkBytes();
+        int next = chunks.next(regionIndex, used, byteSize, byteAlignment);
+        if (chunks.regions() != chunksBefore) {
+            counters.countChunk(chunks.chunkBytes() - bytesBefore);
+        }
+        if (next < 0) {
+            return allocateFromFallback(byteSize, byteAlignment);
+        }
+        notePeak();
+        enter(next, 0);
+        MemorySegment block = allocateHere(byteSize, byteAlignment);
+        assert block != null : "the region fits the request";
+        return block;
+    }
+
+    /** Makes region {@code index} the current one, with {@code newUsed} bytes in use and no block to grow. */
+    private void enter(int index, long newUsed) {
+        current = chunks.region(index);
+        buffer = current.segment;
+        capacity = current.capacity;
+        bumpAlignmentLimit = current.bumpAlignmentLimit;
+        base = chunks.base(index);
+        regionIndex = index;
+        used = newUsed;
+        lastStart = -1;
+    }
+
+    /**
+     * Sets the cursor to {@code mark} in region {@code index}: the cursor of a frame's push, or of a reset.
+     * Notes the demand first.
+     */
+    private void rewindTo(int index, long mark) {
+        if (index == regionIndex) {
+            moveCursor(mark);
+        } else {
+            notePeak();
+            enter(index, mark);
+        }
     }
 
     private MemorySegment allocateFromFallback(long byteSize, long byteAlignment) {
@@ -123,7 +201,10 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         checkOwner();
         FallbackLedger.requireAlive(segment);
         region.checkRequest(newByteSize, byteAlignment);
-        long offset = region.liveOffsetOf(segment, used);
+        long offset = current.liveOffsetOf(segment, used);
+        if (offset < 0 && isInEarlierRegion(segment)) {
+            return move(segment, newByteSize, byteAlignment);
+        }
         if (offset < 0) {
             int slot = ledger.liveSlot(segment);
             boolean newest = isNewestFallback(slot);
@@ -138,22 +219,46 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
             return moved;
         }
         boolean newest = isNewest(offset, segment.byteSize());
-        if (newest && region.isAligned(offset, byteAlignment) && newByteSize <= capacity - offset) {
+        if (newest && current.isAligned(offset, byteAlignment) && newByteSize <= capacity - offset) {
             moveCursor(offset + newByteSize);
             counters.countInPlace();
             return onResized(segment, buffer.asSlice(offset, newByteSize));
         }
-        MemorySegment moved = allocate(newByteSize, byteAlignment);
-        long kept = Math.min(segment.byteSize(), newByteSize);
-        MemorySegment.copy(segment, 0, moved, 0, kept);
-        counters.countCopied(kept);
-        if (newest && region.offsetOf(moved) < 0) {   // moved to the fallback: the old bytes come back
-            moveCursor(offset);
+        int regionBefore = regionIndex;
+        MemorySegment moved = copyToNew(segment, newByteSize, byteAlignment);
+        if (newest && regionIndex == regionBefore && current.offsetOf(moved) < 0) {
+            moveCursor(offset);   // moved to the fallback: the old bytes come back
             lastStart = -1;
         } else {
             onFree(segment);
         }
         return moved;
+    }
+
+    /** Moves a block that cannot grow where it is: a new block, the bytes kept copied. */
+    private MemorySegment copyToNew(MemorySegment segment, long newByteSize, long byteAlignment) {
+        MemorySegment moved = allocate(newByteSize, byteAlignment);
+        long kept = Math.min(segment.byteSize(), newByteSize);
+        MemorySegment.copy(segment, 0, moved, 0, kept);
+        counters.countCopied(kept);
+        return moved;
+    }
+
+    /** Moves a block of a region the allocator has left: its bytes stay behind, as a buffer block's would. */
+    private MemorySegment move(MemorySegment segment, long newByteSize, long byteAlignment) {
+        MemorySegment moved = copyToNew(segment, newByteSize, byteAlignment);
+        onFree(segment);
+        return moved;
+    }
+
+    /**
+     * {@return whether {@code segment} lies in what a region before the current one left in use: a live block
+     * that can be neither given back nor grown}
+     *
+     * @throws IllegalArgumentException if it lies in a region but beyond what is in use there
+     */
+    private boolean isInEarlierRegion(MemorySegment segment) {
+        return chunks != null && chunks.locate(segment, regionIndex) >= 0;
     }
 
     /**
@@ -172,9 +277,9 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     public void free(MemorySegment segment) {
         checkOwner();
         FallbackLedger.requireAlive(segment);
-        long offset = region.liveOffsetOf(segment, used);
-        if (offset >= 0) {
-            if (isNewest(offset, segment.byteSize())) {
+        long offset = current.liveOffsetOf(segment, used);
+        if (offset >= 0 || isInEarlierRegion(segment)) {
+            if (offset >= 0 && isNewest(offset, segment.byteSize())) {
                 moveCursor(offset);
                 lastStart = -1;
             } else {
@@ -199,7 +304,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     public void reset() {
         checkOwner();
         Throwable failure = endFrames(1);
-        moveCursor(0);
+        rewindTo(0, 0);
         lastStart = -1;
         counters.countReset();
         assert invariant() && frames.depth() == 0 && lastStart == -1 : this;
@@ -216,13 +321,20 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         if (claim != null) {
             claim.clean();
         }
+        if (chunks != null) {
+            try {
+                chunks.freeAll();
+            } catch (RuntimeException | Error e) {
+                failure = Checks.addFailure(failure, e);
+            }
+        }
         freeAllFallback(failure);
     }
 
     @Override
     public Frame push() {
         checkOwner();
-        long id = frames.push(used, lastStart, ledger.mark(), counters.spill());
+        long id = frames.push(regionIndex, used, lastStart, ledger.mark(), counters.spill());
         lastStart = -1;   // no block of the new frame yet: nothing older may grow or be given back
         assert invariant() : this;
         return new Frame(this, frames.depth(), id);
@@ -259,7 +371,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         }
         Throwable failure = frames.endArenas(depth);
         long fallbackMark = frames.fallbackMark(depth);
-        moveCursor(frames.mark(depth));
+        rewindTo(frames.region(depth), frames.mark(depth));
         counters.restoreSpill(frames.spill(depth));
         lastStart = frames.lastStart(depth);
         frames.popTo(depth);
@@ -339,22 +451,23 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
 
     @Override
     public long usedBytes() {
-        return used;
+        return base + used;
     }
 
     @Override
     public long capacity() {
-        return capacity;
+        return region.capacity;
     }
 
     @Override
     public BufferStatistics statistics() {
-        return counters.snapshot(capacity, used, ledger);
+        return counters.snapshot(region.capacity, base + used, ledger, chunks == null ? 0 : chunks.regions() - 1,
+                chunks == null ? 0 : chunks.chunkBytes());
     }
 
     @Override
     public String toString() {
-        return "BufferAllocator[" + region + ", used=" + used + ", fallbackBlocks=" + ledger.liveBlocks()
+        return "BufferAllocator[" + region + ", used=" + usedBytes() + ", fallbackBlocks=" + ledger.liveBlocks()
                 + (isChecked() ? ", checked" : "") + (owner == null ? ", closed]" : "]");
     }
 
@@ -401,7 +514,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
      * at the innermost frame's start may as well be an older one of the same start: it never counts.
      */
     private boolean isNewest(long offset, long byteSize) {
-        return offset == lastStart && offset + byteSize == used && (byteSize > 0 || offset > frames.floor());
+        return offset == lastStart && offset + byteSize == used && (byteSize > 0 || offset > floor());
     }
 
     /**
@@ -419,12 +532,17 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
 
     /** The class invariant, restored by every slow path that moves the cursor or the frames. */
     private boolean invariant() {
-        return 0 <= used && used <= capacity && frames.floor() <= used
-                && (lastStart == -1 || (frames.floor() <= lastStart && lastStart <= used));
+        return 0 <= used && used <= capacity && floor() <= used
+                && (lastStart == -1 || (floor() <= lastStart && lastStart <= used));
+    }
+
+    /** {@return where the innermost frame starts in the current region: 0 if it opened in an earlier one} */
+    private long floor() {
+        return frames.depth() == 0 || frames.region(frames.depth()) != regionIndex ? 0 : frames.floor();
     }
 
     private void notePeak() {
-        counters.notePeak(used);
+        counters.notePeak(base + used);
     }
 
     /** {@return whether the fallback block in {@code slot} is the newest one, and of the innermost frame} */

@@ -109,7 +109,7 @@ public final class Scratch {
             }   // an idle allocator of an old size is let go
         }
         if (allocator == null) {
-            allocator = new ConfinedBufferAllocator(Arena.ofAuto().allocate(size, 16), MallocAllocator.instance(),
+            allocator = new ConfinedBufferAllocator(Arena.ofAuto().allocate(size, 16), MallocAllocator.instance(), true,
                     Scratch::giveBack);
         }
         allocator.lendTo(thread);

@@ -223,7 +223,7 @@ final class SharedBufferAllocator implements BufferAllocator {
     public BufferStatistics statistics() {
         lock.lock();
         try {
-            return counters.snapshot(region.capacity, usedBytes(), ledger);
+            return counters.snapshot(region.capacity, usedBytes(), ledger, 0, 0);
         } finally {
             lock.unlock();
         }

@@ -40,6 +40,10 @@ public enum AllocatorKind {
     BUFFER_OVER_LONGS(Type.BUFFER_ALLOCATOR, Memory.LONGS, Factory.OF_WITH_FALLBACK, Factory.OF),
     /** {@code BufferAllocator.withoutFallback(buffer)}: a full buffer throws. */
     BUFFER_WITHOUT_FALLBACK(Type.BUFFER_ALLOCATOR, Memory.NATIVE, Factory.WITHOUT_FALLBACK, Factory.WITHOUT_FALLBACK),
+    /** {@code BufferAllocator.ofGrowing(buffer, fallback)}: a full buffer bumps on in chunks from the fallback. */
+    GROWING(Type.BUFFER_ALLOCATOR, Memory.NATIVE, Factory.OF_GROWING_WITH_FALLBACK, Factory.OF_GROWING),
+    /** {@code BufferAllocator.ofGrowing(buffer, fallback)} over a {@code byte[]}: native chunks, byte-aligned buffer. */
+    GROWING_OVER_BYTES(Type.BUFFER_ALLOCATOR, Memory.BYTES, Factory.OF_GROWING_WITH_FALLBACK, Factory.OF_GROWING),
     /**
      * {@code BufferAllocator.ofChecked(buffer, fallback)} over a buffer of an arena its owner may close:
      * buffer blocks keep the buffer's scope and are poisoned when given back.
@@ -52,6 +56,8 @@ public enum AllocatorKind {
     CHECKED_OVER_AUTO(Type.CHECKED, Memory.AUTO, Factory.OF_CHECKED_WITH_FALLBACK, Factory.OF_CHECKED),
     /** A {@link Frame} pushed on a fresh buffer allocator with a fallback. */
     FRAME(Type.FRAME, Memory.NATIVE, Factory.OF_WITH_FALLBACK, Factory.OF),
+    /** A {@link Frame} pushed on a fresh growing buffer allocator. */
+    FRAME_GROWING(Type.FRAME, Memory.NATIVE, Factory.OF_GROWING_WITH_FALLBACK, Factory.OF_GROWING),
     /** A {@link Frame} pushed on a fresh buffer allocator without fallback. */
     FRAME_WITHOUT_FALLBACK(Type.FRAME, Memory.NATIVE, Factory.WITHOUT_FALLBACK, Factory.WITHOUT_FALLBACK),
     /**
@@ -153,6 +159,10 @@ public enum AllocatorKind {
         OF_WITH_FALLBACK("BufferAllocator.of(MemorySegment, Allocator)", Type.BUFFER_ALLOCATOR, BufferAllocator::of),
         WITHOUT_FALLBACK("BufferAllocator.withoutFallback(MemorySegment)", Type.BUFFER_ALLOCATOR,
                 (buffer, _) -> BufferAllocator.withoutFallback(buffer)),
+        OF_GROWING("BufferAllocator.ofGrowing(MemorySegment)", Type.BUFFER_ALLOCATOR,
+                (buffer, _) -> BufferAllocator.ofGrowing(buffer)),
+        OF_GROWING_WITH_FALLBACK("BufferAllocator.ofGrowing(MemorySegment, Allocator)", Type.BUFFER_ALLOCATOR,
+                BufferAllocator::ofGrowing),
         OF_CHECKED("BufferAllocator.ofChecked(MemorySegment)", Type.CHECKED, (buffer, _) -> BufferAllocator.ofChecked(buffer)),
         OF_CHECKED_WITH_FALLBACK("BufferAllocator.ofChecked(MemorySegment, Allocator)", Type.CHECKED,
                 BufferAllocator::ofChecked),
@@ -237,6 +247,14 @@ public enum AllocatorKind {
     public boolean hasFallback() {
         return type == Type.SCRATCH || factory != null && factory != Factory.WITHOUT_FALLBACK
                 && factory != Factory.SHARED_WITHOUT_FALLBACK;
+    }
+
+    /**
+     * Whether requests the buffer cannot hold (and that are not oversized) are bumped in chunks taken from the
+     * fallback, kept until the allocator closes: the growing allocators, their frames, and scratch.
+     */
+    public boolean bumpsInChunks() {
+        return type == Type.SCRATCH || factory == Factory.OF_GROWING_WITH_FALLBACK;
     }
 
     /** Whether a request the buffer cannot hold gets {@link IndexOutOfBoundsException}. */
@@ -526,7 +544,8 @@ public enum AllocatorKind {
                     now.liveFallbackBlocks() - start.liveFallbackBlocks(),
                     now.liveFallbackBytes() - start.liveFallbackBytes(),
                     now.inPlaceReallocations() - start.inPlaceReallocations(),
-                    now.copiedBytes() - start.copiedBytes(), now.resets() - start.resets());
+                    now.copiedBytes() - start.copiedBytes(), now.resets() - start.resets(),
+                    now.chunks() - start.chunks(), now.chunkBytes() - start.chunkBytes());
         }
 
         /** The bytes its buffer still has free. */

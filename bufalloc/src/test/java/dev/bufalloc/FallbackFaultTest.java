@@ -395,7 +395,7 @@ class FallbackFaultTest {
             BufferStatistics forgotten = new BufferStatistics(was.capacity(), was.usedBytes(), was.peakDemand(),
                     was.fallbackCount(), was.fallbackBytes(), was.liveFallbackBlocks() - 1,
                     was.liveFallbackBytes() - segment.byteSize(), was.inPlaceReallocations(), was.copiedBytes(),
-                    was.resets());
+                    was.resets(), was.chunks(), was.chunkBytes());
             assertThat(State.of(allocator, fallback)).as("%s failed: the block is forgotten, and kept by the fallback", what)
                     .isEqualTo(new State(forgotten, before.usedBytes(), before.outstandingBytes(), before.outstandingBlocks()));
             assertThat(catchThrowable(() -> allocator.free(segment))).as("%s again", what)

@@ -50,13 +50,18 @@ import java.util.stream.Stream;
         /** Those of them that give back the bytes of, and resize in place, exactly their most recent block. */
         REWINDING_OVER_NATIVE_MEMORY(kind -> OVER_NATIVE_MEMORY.test(kind) && kind.rewinds()),
         EIGHT_BYTE_ALIGNED(kind -> BUMP_ALLOCATORS.test(kind) && kind.maxAlignment() >= 8),
-        WITH_FALLBACK(kind -> BUMP_ALLOCATORS.test(kind) && kind.hasFallback()),
+        /** Bump allocators that send each request their buffer cannot hold to the fallback, a block of its own. */
+        WITH_FALLBACK(kind -> BUMP_ALLOCATORS.test(kind) && kind.hasFallback() && !kind.bumpsInChunks()),
+        /** Bump allocators that bump on in chunks of their own when the buffer is full. */
+        GROWING(kind -> BUMP_ALLOCATORS.test(kind) && kind.bumpsInChunks()),
+        /** Those a test can make over a buffer of its own, with a fallback it can count. */
+        GROWING_OVER_A_GIVEN_BUFFER(kind -> GROWING.test(kind) && kind.canBeMadeOver()),
         /** With a fallback the test makes, so can count and fail (scratch's is malloc itself). */
         WITH_COUNTED_FALLBACK(kind -> WITH_FALLBACK.test(kind) && kind.canBeMadeOver()),
         BOUNDED(kind -> BUMP_ALLOCATORS.test(kind) && kind.isBounded()),
         /** The buffer allocators themselves, with reset(), close() and statistics of their own. */
         BUFFERS(AllocatorKind::isBuffer),
-        BUFFERS_WITH_FALLBACK(kind -> kind.isBuffer() && kind.hasFallback()),
+        BUFFERS_WITH_FALLBACK(kind -> kind.isBuffer() && kind.hasFallback() && !kind.bumpsInChunks()),
         NATIVE_BUFFERS(kind -> kind.isBuffer() && kind.memory.isNative()),
         HEAP_BUFFERS(kind -> kind.isBuffer() && !kind.memory.isNative());
 

@@ -38,6 +38,17 @@ public final class BufferCounters {
     }
 
     /**
+     * A growing allocator took a chunk of {@code byteSize} bytes from the fallback: one call to it. The chunk's
+     * blocks count in the demand as the allocator's cursor does, not as spill.
+     *
+     * @param byteSize the chunk's size
+     */
+    public void countChunk(long byteSize) {
+        fallbackCount++;
+        fallbackBytes += byteSize;
+    }
+
+    /**
      * The fallback resized the newest block of the innermost frame, as a buffer resizes it in place.
      * Note the peak first.
      *
@@ -110,10 +121,12 @@ public final class BufferCounters {
      * @param capacity the buffer's size
      * @param used the buffer bytes in use
      * @param ledger the fallback blocks
+     * @param chunks the chunks a growing allocator holds
+     * @param chunkBytes their bytes
      */
-    public BufferStatistics snapshot(long capacity, long used, FallbackLedger ledger) {
+    public BufferStatistics snapshot(long capacity, long used, FallbackLedger ledger, long chunks, long chunkBytes) {
         return new BufferStatistics(capacity, used, Math.max(peakDemand, used + spill),
                 fallbackCount, fallbackBytes, ledger.liveBlocks(), ledger.liveBytes(), inPlaceReallocations,
-                copiedBytes, resets);
+                copiedBytes, resets, chunks, chunkBytes);
     }
 }

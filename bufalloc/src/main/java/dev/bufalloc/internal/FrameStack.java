@@ -28,9 +28,10 @@ public final class FrameStack {
     private static final int ID = 2;
     private static final int LAST_START = 3;
     private static final int SPILL = 4;
-    private static final int SLOTS = 5;
+    private static final int REGION = 5;
+    private static final int SLOTS = 6;
 
-    // Frame d+1 (depth d+1) is slots[SLOTS*d .. SLOTS*d+3]: one array, so push and pop touch one object.
+    // Frame d+1 (depth d+1) is slots[SLOTS*d .. SLOTS*d+SLOTS-1]: one array, so push and pop touch one object.
     private long[] slots = new long[SLOTS * 4];
     private View[] arenas = new View[4];
     private int depth;
@@ -40,13 +41,14 @@ public final class FrameStack {
     /**
      * Opens a frame; its depth is then {@link #depth()}.
      *
+     * @param region the region the cursor is in (a growing allocator's: 0 for the buffer)
      * @param cursor the buffer's cursor now
      * @param lastStart where the most recent buffer block starts, or -1
      * @param fallbackMark the fallback ledger's mark now
      * @param spill the counters' spill now
      * @return the frame's id
      */
-    public long push(long cursor, long lastStart, long fallbackMark, long spill) {
+    public long push(int region, long cursor, long lastStart, long fallbackMark, long spill) {
         int slot = SLOTS * depth;
         if (slot + SLOTS > slots.length) {
             slots = Arrays.copyOf(slots, slots.length * 2);
@@ -58,7 +60,9 @@ public final class FrameStack {
         slots[slot + ID] = id;
         slots[slot + LAST_START] = lastStart;
         slots[slot + SPILL] = spill;
-        assert depth == 0 || (cursor >= slots[slot - SLOTS + MARK] && fallbackMark >= slots[slot - SLOTS + FALLBACK_MARK])
+        slots[slot + REGION] = region;
+        assert depth == 0 || ((region > slots[slot - SLOTS + REGION] || cursor >= slots[slot - SLOTS + MARK])
+                && fallbackMark >= slots[slot - SLOTS + FALLBACK_MARK])
                 : "a frame opens at or above the one outside it";
         depth++;
         innermostId = id;
@@ -115,6 +119,15 @@ public final class FrameStack {
      */
     public long mark(int frameDepth) {
         return slots[SLOTS * (frameDepth - 1) + MARK];
+    }
+
+    /**
+     * {@return the region the cursor was in when the frame of this depth opened}
+     *
+     * @param frameDepth an open frame's depth
+     */
+    public int region(int frameDepth) {
+        return (int) slots[SLOTS * (frameDepth - 1) + REGION];
     }
 
     /**

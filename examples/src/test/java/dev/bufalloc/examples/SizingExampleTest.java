@@ -38,6 +38,6 @@ class SizingExampleTest {
     }
 
     private static BufferStatistics statisticsWithPeak(long peakDemand) {
-        return new BufferStatistics(512, 0, peakDemand, 0, 0, 0, 0, 0, 0, 0);
+        return new BufferStatistics(512, 0, peakDemand, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 }
