@@ -28,7 +28,6 @@ import java.util.function.Consumer;
  */
 sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedBufferAllocator {
 
-    private static final Cleaner CLEANER = Cleaner.create();
     /** The owner of a pooled allocator that no thread has borrowed: nobody may use it until it is lent again. */
     static final Thread POOLED = Thread.ofVirtual().unstarted(() -> { });
 
@@ -70,9 +69,8 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         this.ledger = new FallbackLedger(fallback, fromCLibrary, false, this);
         // A pooled allocator's chunks outlive its borrowers and its pool: automatic memory, usable from any thread.
         this.chunks = !growing ? null
-                : new ChunkChain(region, whenIdle != null ? null : new FallbackLedger(fallback, fromCLibrary, false, this), this);
+                : new ChunkChain(region, whenIdle != null ? null : new FallbackLedger(fallback, fromCLibrary, false, this));
         this.owner = Thread.currentThread();
-        CLEANER.register(this, ledger.releaser());
         this.whenIdle = whenIdle;
         this.claim = whenIdle == null ? BufferClaims.claim(this, buffer, "a BufferAllocator made on " + owner) : null;
     }

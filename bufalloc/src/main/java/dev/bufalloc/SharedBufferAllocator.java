@@ -28,7 +28,6 @@ final class SharedBufferAllocator implements BufferAllocator {
     private static final long EPOCH_UNIT = 1L << 48;
     private static final long CLOSED = -1;
     private static final VarHandle STATE;
-    private static final Cleaner CLEANER = Cleaner.create();
 
     static {
         try {
@@ -55,7 +54,6 @@ final class SharedBufferAllocator implements BufferAllocator {
                     + region);
         }
         this.ledger = new FallbackLedger(fallback, fallback == MallocAllocator.instance(), true, this);
-        CLEANER.register(this, ledger.releaser());
         this.claim = BufferClaims.claim(this, buffer, "a shared BufferAllocator made on " + Thread.currentThread());
     }
 

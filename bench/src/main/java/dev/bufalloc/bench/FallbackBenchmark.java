@@ -20,9 +20,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 @State(Scope.Thread)
 @Scenario(letter = "f", title = "Full buffer: the fallback path",
         operation = "allocate 16 B aligned 8, write it, free it",
-        notes = "The malloc allocator tracks every block in a map (boxed keys: its B/op). The buffer"
-                + " allocator also keeps each fallback block in its list, so the block's segment escapes:"
-                + " 40 more B/op.")
+        notes = "The malloc allocator gives each block a confined arena of its own (its B/op) and keeps it in"
+                + " a table of the thread's. The buffer allocator keeps each fallback block in its ledger, so"
+                + " the block's segment escapes. `OverflowBenchmark` shows the growing allocator, which"
+                + " needs no fallback call once it holds a chunk.")
 public class FallbackBenchmark extends NativeMemoryBenchmark {
 
     private final Allocator fallback = MallocAllocator.instance();

@@ -2,7 +2,6 @@ package dev.bufalloc.internal;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Cleaner;
 import java.util.Arrays;
 
 /**
@@ -29,26 +28,21 @@ public final class ChunkChain {
     public static final long MAX_CHUNK = 1L << 26;
     /** The alignment asked of the fallback for a chunk. */
     private static final long CHUNK_ALIGNMENT = 16;
-    private static final Cleaner CLEANER = Cleaner.create();
 
     private final FallbackLedger ledger;   // null: automatic chunks
-    private final Object keepAlive;
     private long chunkBytes;
     private BufferRegion[] regions = new BufferRegion[4];
     private long[] bases = new long[4];
     private int count = 1;
-    private boolean registered;
 
     /**
      * Makes a chain over {@code buffer}, taking chunks from {@code fallback}.
      *
      * @param buffer the caller's buffer: region 0
      * @param ledger where chunks come from, a ledger of the chain's own; null for automatic memory
-     * @param keepAlive the allocator, which frees the ledger's memory when it becomes unreachable
      */
-    public ChunkChain(BufferRegion buffer, FallbackLedger ledger, Object keepAlive) {
+    public ChunkChain(BufferRegion buffer, FallbackLedger ledger) {
         this.ledger = ledger;
-        this.keepAlive = keepAlive;
         regions[0] = buffer;
     }
 
@@ -139,10 +133,6 @@ public final class ChunkChain {
         }
         regions[count++] = new BufferRegion(chunk);
         chunkBytes += byteSize;
-        if (ledger != null && !registered) {
-            registered = true;
-            CLEANER.register(keepAlive, ledger.releaser());
-        }
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.bufalloc.Allocator;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
 import java.util.Arrays;
 
 /**
@@ -32,7 +33,10 @@ public final class FallbackLedger {
     private final boolean fromCLibrary;        // take raw blocks from the C library and scope them here
     private final boolean shared;
     private final Object keepAlive;
+    private static final Cleaner CLEANER = Cleaner.create();
+
     private final Memory memory;               // what the garbage collector may free: reaches no scope
+    private boolean registered;                // memory registered with the cleaner: on the first block
     private Arena[] arenas = new Arena[8];     // confined: each scoped block's own arena
     private long[] seqs = new long[8];
     private final BlockIndex index = new BlockIndex();
@@ -49,7 +53,8 @@ public final class FallbackLedger {
      * @param fromCLibrary whether to take raw blocks from the C library instead of calling {@code fallback}
      *        (which must then be the default malloc allocator, whose blocks these are)
      * @param shared whether handed-out blocks must be usable from any thread
-     * @param keepAlive what every scoped block keeps reachable
+     * @param keepAlive what every scoped block keeps reachable: once it is unreachable, the garbage collector
+     *        frees the memory the ledger still holds
      */
     public FallbackLedger(Allocator fallback, boolean fromCLibrary, boolean shared, Object keepAlive) {
         this.fallback = fallback;
@@ -80,14 +85,6 @@ public final class FallbackLedger {
     }
 
     /**
-     * {@return what frees the ledger's remaining memory, for a {@link java.lang.ref.Cleaner} registered on
-     * {@code keepAlive}: it reaches nothing that keeps {@code keepAlive} reachable}
-     */
-    public Runnable releaser() {
-        return memory;
-    }
-
-    /**
      * Takes a block from the fallback. If it throws, nothing changed.
      *
      * @param byteSize the size, checked
@@ -100,6 +97,10 @@ public final class FallbackLedger {
     }
 
     private MemorySegment add(MemorySegment raw) {
+        if (!registered) {   // the memory, which reaches nothing that keeps keepAlive reachable, is freed after it
+            registered = true;
+            CLEANER.register(keepAlive, memory);
+        }
         Arena arena = null;
         MemorySegment handed = raw;
         if (Scopes.isGlobal(raw)) {
@@ -135,6 +136,17 @@ public final class FallbackLedger {
      */
     public int find(MemorySegment block) {
         return index.find(memory.blocks, block);
+    }
+
+    /**
+     * {@return whether {@code segment} is the block in {@code slot} as the ledger handed it out: in its scope}
+     *
+     * @param slot a live slot, found for {@code segment}
+     * @param segment a segment of the block's memory and size
+     */
+    public boolean isBlock(int slot, MemorySegment segment) {
+        Arena arena = arenas[slot];
+        return (arena != null ? arena.scope() : memory.blocks[slot].scope()).equals(segment.scope());
     }
 
     /**

@@ -144,18 +144,6 @@ public final class LibC {
     }
 
     /**
-     * Returns a block of {@link #allocate} in the scope of {@code scope}, whose close frees it: the same
-     * address and size, but any access after the close throws {@link IllegalStateException}.
-     *
-     * @param block a live block of {@link #allocate}, not seen by anyone else
-     * @param scope the arena that owns the block from now on
-     * @return the block in the new scope
-     */
-    public static MemorySegment withFreeingScope(MemorySegment block, java.lang.foreign.Arena scope) {
-        return block.reinterpret(scope, _ -> free(block));
-    }
-
-    /**
      * Gives a segment that the native code handed back ({@code NULL}-checked) the size it really has.
      * The segment lives in the global scope: its lifetime is the C library's block, which the
      * allocator classes track.

@@ -2,11 +2,10 @@ package dev.bufalloc.system;
 
 import dev.bufalloc.Allocator;
 import dev.bufalloc.internal.Checks;
+import dev.bufalloc.internal.FallbackLedger;
 import dev.bufalloc.internal.LibC;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The C library's {@code malloc} and {@code free}, made safe: every block has a scope of its own, confined
@@ -22,12 +21,14 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li><b>Zeroing:</b> none; new bytes hold whatever the C library left there.</li>
  *   <li><b>Threads:</b> any thread may allocate. A block is confined to the thread that allocated it:
  *       only that thread may access, reallocate or free it; others get {@link WrongThreadException}.</li>
- *   <li><b>Lifetime:</b> a block lives until it is freed (or moved by {@link #reallocate}). Like a confined
- *       arena that is never closed, a block never freed is never given back: the garbage collector does
- *       not free it.</li>
+ *   <li><b>Lifetime:</b> a block lives until it is freed (or moved by {@link #reallocate}). A block never
+ *       freed is given back by the garbage collector once the thread that allocated it has ended and none
+ *       of that thread's blocks is reachable.</li>
  *   <li><b>Misuse:</b> freeing a block twice, a slice of one, or memory from elsewhere gets
  *       {@link IllegalArgumentException}; no sequence of calls can corrupt the C heap.</li>
- *   <li><b>Cost:</b> a JDK confined arena and a hash-map entry per block, on top of {@code malloc}.</li>
+ *   <li><b>Cost:</b> a JDK confined arena per block, on top of {@code malloc}. Each thread keeps its live
+ *       blocks in a table of its own, in arrays: no garbage per block beyond its arena, no contention between
+ *       threads, and the same cost whatever the number of live blocks.</li>
  * </ul>
  * Needs {@code --enable-native-access=dev.bufalloc} (or {@code ALL-UNNAMED} on the class path).
  *
@@ -37,11 +38,8 @@ public final class MallocAllocator implements Allocator {
 
     private static final MallocAllocator INSTANCE = new MallocAllocator();
 
-    /** A live block: its scope, and its memory as the C library gave it. */
-    private record Block(Arena scope, MemorySegment memory) {}
-
-    /** address -> every live block. */
-    private final ConcurrentHashMap<Long, Block> live = new ConcurrentHashMap<>();
+    /** Each thread's live blocks: blocks are confined to their thread, so is the table. */
+    private static final ThreadLocal<FallbackLedger> BLOCKS = ThreadLocal.withInitial(MallocAllocator::newTable);
 
     private MallocAllocator() {}
 
@@ -61,11 +59,16 @@ public final class MallocAllocator implements Allocator {
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
         Checks.checkSizeAndAlignment(byteSize, byteAlignment);
-        MemorySegment memory = LibC.allocate(byteSize, byteAlignment);
-        Arena scope = Arena.ofConfined();
-        MemorySegment block = LibC.withFreeingScope(memory, scope);
-        live.put(memory.address(), new Block(scope, memory));
-        return block;
+        return BLOCKS.get().allocate(byteSize, byteAlignment);
+    }
+
+    /**
+     * {@return a table for a new thread's blocks} It frees, through the garbage collector, what is left once its
+     * key (held by the table and by every block's scope, not by the thread) is unreachable: the thread ended
+     * and none of its blocks can be used.
+     */
+    private static FallbackLedger newTable() {
+        return new FallbackLedger(INSTANCE, true, false, new Object());
     }
 
     /**
@@ -81,15 +84,10 @@ public final class MallocAllocator implements Allocator {
      */
     @Override
     public MemorySegment reallocate(MemorySegment segment, long newByteSize, long byteAlignment) {
-        Block old = blockOf(Checks.requireSegment(segment));
+        FallbackLedger blocks = BLOCKS.get();
+        int slot = slotOf(blocks, segment);
         Checks.checkSizeAndAlignment(newByteSize, byteAlignment);
-        if (!segment.isAccessibleBy(Thread.currentThread())) {
-            throw wrongThread(segment);
-        }
-        MemorySegment moved = allocate(newByteSize, byteAlignment);
-        MemorySegment.copy(segment, 0, moved, 0, Math.min(segment.byteSize(), newByteSize));
-        release(old);
-        return moved;
+        return blocks.reallocate(slot, newByteSize, byteAlignment);
     }
 
     /**
@@ -107,7 +105,8 @@ public final class MallocAllocator implements Allocator {
         if (Checks.requireSegment(segment).equals(MemorySegment.NULL) && segment.byteSize() == 0) {
             return;
         }
-        release(blockOf(segment));
+        FallbackLedger blocks = BLOCKS.get();
+        blocks.free(slotOf(blocks, segment));
     }
 
     /**
@@ -129,24 +128,23 @@ public final class MallocAllocator implements Allocator {
         return "MallocAllocator[liveBlocks=" + liveBlocks() + ", liveBytes=" + liveBytes() + "]";
     }
 
-    private Block blockOf(MemorySegment segment) {
-        Block block = segment.isNative() ? live.get(segment.address()) : null;
-        if (block == null || block.memory.byteSize() != segment.byteSize()
-                || !block.scope.scope().equals(segment.scope())) {
-            throw new IllegalArgumentException("Not a live block of the malloc allocator: " + Checks.describe(segment)
-                    + " (already freed, a slice of a block, or allocated elsewhere)");
+    /**
+     * {@return the slot of {@code segment} in this thread's table}
+     *
+     * @throws WrongThreadException if it is a live segment confined to another thread (a block of another thread)
+     * @throws IllegalArgumentException if it is not a live block of this thread
+     */
+    private static int slotOf(FallbackLedger blocks, MemorySegment segment) {
+        boolean alive = Checks.requireSegment(segment).scope().isAlive();
+        int slot = alive && segment.isNative() ? blocks.find(segment) : -1;
+        if (slot >= 0 && blocks.isBlock(slot, segment)) {
+            return slot;
         }
-        return block;
-    }
-
-    /** Ends the block's scope, which frees its memory, then forgets it. */
-    private void release(Block block) {
-        try {
-            block.scope.close();
-        } catch (WrongThreadException e) {
-            throw wrongThread(block.memory);
+        if (alive && segment.isNative() && !segment.isAccessibleBy(Thread.currentThread())) {
+            throw wrongThread(segment);
         }
-        live.remove(block.memory.address(), block);
+        throw new IllegalArgumentException("Not a live block of the malloc allocator: " + Checks.describe(segment)
+                + " (already freed, a slice of a block, or allocated elsewhere)");
     }
 
     private static WrongThreadException wrongThread(MemorySegment segment) {

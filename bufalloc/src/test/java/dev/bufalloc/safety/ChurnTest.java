@@ -145,7 +145,7 @@ class ChurnTest {
                 Kind.Subject scratch = Kind.scratch();
                 Allocator allocator = thread % 2 == 0 ? scratch.push().allocator() : scratch.allocator();
                 allocator.allocate(scratch.capacity() - scratch.usedBytes(), 1);   // fill the buffer
-                allocator.allocate(1024, 8).fill((byte) 2);                       // then a fallback block
+                allocator.allocate(48 * 1024, 8).fill((byte) 2);                  // then a block too big for a chunk
                 // The thread ends here: with a frame left open (even threads) or a block outside any frame.
             } catch (RuntimeException e) {
                 failures.add(e);
