@@ -276,6 +276,20 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
     void reset();
 
     /**
+     * Zeroes every byte the allocator has in use, in its buffer (and its chunks, if growing), then
+     * {@linkplain #reset() resets} it: the next blocks read zeros, as an {@code Arena}'s do, and no data of
+     * the last use stays behind in the buffer. Fallback blocks are given back unzeroed. It costs a fill of the
+     * bytes in use, nothing when little was used; to zero one block only, fill it ({@code block.fill((byte) 0)}).
+     * A shared allocator zeroes what was in use when the call began: blocks allocated by other threads while it
+     * runs may be zeroed or not.
+     *
+     * @throws WrongThreadException if the allocator is confined to another thread
+     * @throws IllegalStateException as {@link #reset()} does; then nothing was zeroed
+     * @throws RuntimeException as {@link #reset()} does
+     */
+    void resetAndZero();
+
+    /**
      * Gives back every fallback block and ends the allocator's claim on its buffer, so that another
      * allocator may manage it. The buffer itself is not freed: it is the caller's. Every block handed out
      * before is invalid afterwards.

@@ -80,6 +80,19 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         if (owner != Thread.currentThread()) {
             throw ownerFailure();
         }
+        return bump(byteSize, byteAlignment);
+    }
+
+    /** {@link #allocate} through {@code frame}, which must be the innermost one. */
+    MemorySegment allocate(Frame frame, long byteSize, long byteAlignment) {
+        if (owner != Thread.currentThread() || !frames.isInnermost(frame.id)) {
+            checkInnermost(frame);   // throws
+        }
+        return allocate(byteSize, byteAlignment);   // checked mode's, if it is one
+    }
+
+    /** The fast path: a few lines, inlined; everything else is {@link #allocateElsewhere}. Call on the owner. */
+    private MemorySegment bump(long byteSize, long byteAlignment) {
         long start = (used + byteAlignment - 1) & -byteAlignment;
         if (byteSize >= 0 && byteSize <= capacity - start && byteAlignment > 0
                 && (byteAlignment & (byteAlignment - 1)) == 0 && byteAlignment <= bumpAlignmentLimit) {
@@ -307,6 +320,30 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         counters.countReset();
         assert invariant() && frames.depth() == 0 && lastStart == -1 : this;
         freeAllFallback(failure);
+    }
+
+    @Override
+    public void resetAndZero() {
+        checkOwner();
+        int last = regionIndex;
+        long lastUsed = used;
+        try {
+            reset();
+        } finally {
+            if (used == 0 && regionIndex == 0) {   // reset, if maybe with a failure of the fallback's: zero
+                for (int i = 0; i < last; i++) {
+                    zero(chunks.region(i).segment, chunks.base(i + 1) - chunks.base(i));
+                }
+                zero(last == 0 ? region.segment : chunks.region(last).segment, lastUsed);
+            }
+        }
+    }
+
+    /** Zeroes the first {@code bytes} of {@code region}, unless its memory was freed (a caller's closed arena). */
+    private static void zero(MemorySegment region, long bytes) {
+        if (bytes > 0 && region.scope().isAlive()) {
+            region.asSlice(0, bytes).fill((byte) 0);
+        }
     }
 
     @Override

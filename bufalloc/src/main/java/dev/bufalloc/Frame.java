@@ -88,8 +88,7 @@ public final class Frame implements Allocator, AutoCloseable {
      */
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
-        allocator.checkInnermost(this);
-        return allocator.allocate(byteSize, byteAlignment);
+        return allocator.allocate(this, byteSize, byteAlignment);
     }
 
     /**

@@ -181,6 +181,20 @@ final class SharedBufferAllocator implements BufferAllocator {
         }
     }
 
+    @Override
+    public void resetAndZero() {
+        lock.lock();
+        try {
+            long used = Math.min(checkOpen() & USED_MASK, region.capacity);
+            if (used > 0 && region.segment.scope().isAlive()) {
+                region.segment.asSlice(0, used).fill((byte) 0);
+            }
+            reset();   // the lock is reentrant
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** {@inheritDoc} Calls racing with it either complete before it or get {@link IllegalStateException}. */
     @Override
     public void close() {

@@ -661,6 +661,30 @@ class BufferAllocatorContractTest {
             }
         }
 
+        @ForKinds(BUFFERS)
+        void resetAndZeroLeavesZerosWhereBlocksWereAndResets(AllocatorKind kind) {
+            try (Instance it = kind.make()) {
+                List<MemorySegment> blocks = new ArrayList<>();
+                while (it.remainingBytes() > 0) {
+                    blocks.add(it.allocate(Math.min(8, it.remainingBytes()), 1).fill((byte) 0x55));
+                }
+                if (kind.hasFallback()) {
+                    it.allocate(100, 1).fill((byte) 0x55);   // a fallback block (or, growing, a chunk's bytes)
+                }
+                it.buffer().resetAndZero();
+                assertThat(it.usedBytes()).isZero();
+                assertThat(it.statistics().resets()).isEqualTo(1);
+                assertThat(it.statistics().liveFallbackBlocks()).isZero();
+                MemorySegment all = it.allocate(it.remainingBytes(), 1);
+                assertThat(all.toArray(JAVA_BYTE)).containsOnly((byte) 0);
+                if (kind.bumpsInChunks()) {
+                    assertThat(it.allocate(100, 1).toArray(JAVA_BYTE)).as("the chunk's bytes too").containsOnly((byte) 0);
+                }
+                it.buffer().close();
+                assertThatThrownBy(it.buffer()::resetAndZero).isInstanceOf(IllegalStateException.class);
+            }
+        }
+
         @ForKinds(BUFFERS_WITH_FALLBACK)
         void resetAndCloseGiveEveryFallbackBlockBack(AllocatorKind kind) {
             Instance it = kind.make();
