@@ -18,7 +18,7 @@ import java.util.concurrent.Future;
 /**
  * The per-request server workload on virtual threads: each request runs on a fresh virtual thread and
  * takes temporary native memory for four C strings, with {@link Scratch} or with an {@code Arena} per
- * request. Each mode runs in a JVM of its own, so that its peak RSS is its own; the parent prints a table.
+ * request; each thread then serves a second request, to compare its first push with a later one. Each mode runs in a JVM of its own, so that its peak RSS is its own; the parent prints a table.
  *
  * <p>Run: {@code mvn -q -pl bench -am compile exec:exec -Dbench.main=VirtualThreadWorkload} (optionally
  * {@code -Dbench=100000} for the requests per batch). Timing is wall-clock on a shared machine: read the
@@ -54,6 +54,7 @@ public final class VirtualThreadWorkload {
         long[] batchNanos = new long[BATCHES];
         long[] rssKb = new long[BATCHES];
         long[] firstPush = new long[requests];
+        long[] laterPush = new long[requests];
         for (int batch = 0; batch < BATCHES; batch++) {
             long start = System.nanoTime();
             try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -61,8 +62,8 @@ public final class VirtualThreadWorkload {
                 for (int i = 0; i < requests; i++) {
                     int index = i;
                     results.add(executor.submit(() -> {
-                        long pushed = scratch ? scratchRequest() : arenaRequest();
-                        firstPush[index] = pushed;
+                        firstPush[index] = scratch ? scratchRequest() : arenaRequest();
+                        laterPush[index] = scratch ? scratchRequest() : arenaRequest();   // the same thread's next
                     }));
                 }
                 for (Future<?> result : results) {
@@ -74,13 +75,16 @@ public final class VirtualThreadWorkload {
         }
         long[] sorted = firstPush.clone();
         Arrays.sort(sorted);
+        long[] later = laterPush.clone();
+        Arrays.sort(later);
         long total = Arrays.stream(batchNanos).sum();
         System.out.printf("%-8s %,d requests x %d batches: %,d ms total, %.2f us/request (last batch %.2f);"
-                        + " peak RSS %,d MB; RSS per batch (MB) %s; first push/scope open p50 %,d ns p99 %,d ns%n",
+                        + " peak RSS %,d MB; RSS per batch (MB) %s; first push/scope open p50 %,d ns p99 %,d ns;"
+                        + " the thread's next one p50 %,d ns p99 %,d ns%n",
                 mode, requests, BATCHES, total / 1_000_000, total / 1e3 / requests / BATCHES,
                 batchNanos[BATCHES - 1] / 1e3 / requests, status("VmHWM") / 1024,
                 Arrays.toString(Arrays.stream(rssKb).map(kb -> kb / 1024).toArray()),
-                sorted[requests / 2], sorted[requests * 99 / 100]);
+                sorted[requests / 2], sorted[requests * 99 / 100], later[requests / 2], later[requests * 99 / 100]);
     }
 
     /** One request with Scratch; returns the nanoseconds the first push took. */
