@@ -44,15 +44,17 @@ import java.util.Objects;
  *       fallback.</li>
  *   <li><b>Reallocate:</b> the most recent buffer block grows or shrinks in place when the buffer has room
  *       and its address suits the alignment: same address, nothing copied. Otherwise the bytes move to a
- *       new block (buffer or fallback). A segment in the buffer below the cursor that is not a block (a never-allocated slice, or one
-     *       over several blocks) cannot be told from one: it moves too, copying bytes of the caller's buffer;
- *       nothing is given back.</li>
+ *       new block (buffer or fallback). A segment in the buffer below the cursor that is not a block (a
+ *       never-allocated slice, or one over several blocks) cannot be told from one: it moves too, copying
+ *       bytes of the caller's buffer; nothing is given back.</li>
  *   <li><b>Full buffer:</b> a request that does not fit goes to the fallback; with {@link #withoutFallback}
  *       it gets {@link IndexOutOfBoundsException} saying how many bytes were asked and how many were left.
  *       Either way, if it fails, nothing changes.</li>
  *   <li><b>Lifetime and safety:</b> every block is valid until it is freed, until {@link #reset()} or until
  *       {@link #close()}. Used after that, a buffer block reads and writes the caller's buffer (whose bytes
- *       may have been handed out again); a fallback block whose memory the allocator gave back throws
+ *       may have been handed out again), a block in a {@linkplain #ofGrowing growing} allocator's chunk
+ *       reads and writes the chunk, which the allocator keeps until {@code close()}; a fallback block (or
+ *       chunk) whose memory the allocator gave back throws
  *       {@link IllegalStateException}, as the segments of a closed {@code Arena} do. No use of a stale
  *       block can touch freed memory. After {@code close()}, every method but the read-only ones throws
  *       {@link IllegalStateException}.</li>
