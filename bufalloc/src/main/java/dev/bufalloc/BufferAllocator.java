@@ -143,6 +143,8 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * {@link #usedBytes()} counts the bytes in use in the buffer and the chunks; {@link #statistics()} also
      * says how many chunks it holds.
      *
+     * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="ofGrowing"}
+     *
      * @apiNote Use it where a buffer's right size is not known or varies, and the memory may stay with the
      * allocator until it closes: per-request scratch memory, parsers. An allocator from {@code of} gives each
      * overflowing block back as soon as it is freed, so holds less memory after a spike, at the cost of one

@@ -5,6 +5,7 @@ import dev.bufalloc.BufferAllocator;
 import dev.bufalloc.BufferStatistics;
 import dev.bufalloc.Frame;
 import dev.bufalloc.Scratch;
+import dev.bufalloc.system.MallocAllocator;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -102,6 +103,29 @@ final class CoreSnippets {
             }
         }
         // @end
+    }
+
+    /**
+     * {@link BufferAllocator#ofGrowing(MemorySegment, dev.bufalloc.Allocator)}: requests of any size in a small
+     * buffer; returns the fallback calls per request, which stop once the chunks are big enough.
+     */
+    static long[] ofGrowing(List<String> requests) {
+        long[] fallbackCalls = new long[requests.size()];
+        // @start region="ofGrowing"
+        try (Arena arena = Arena.ofConfined();
+             BufferAllocator scratch = BufferAllocator.ofGrowing(arena.allocate(1024), MallocAllocator.instance())) {
+            for (int i = 0; i < requests.size(); i++) {
+                long before = scratch.statistics().fallbackCount();
+                try (Frame request = scratch.push()) {
+                    for (String word : requests.get(i).split(" ")) {
+                        request.allocateFrom(word);   // the buffer, then chunks: kept for the next request
+                    }
+                }
+                fallbackCalls[i] = scratch.statistics().fallbackCount() - before;
+            }
+        }   // close() gives the chunks back
+        // @end
+        return fallbackCalls;
     }
 
     /** A piece of work for {@link #process}. */

@@ -64,6 +64,12 @@ class SnippetsTest {
     }
 
     @Test
+    void ofGrowing() {
+        String big = "word ".repeat(2_000);   // 10 KB of small strings: beyond the 1 KiB buffer
+        assertThat(CoreSnippets.ofGrowing(List.of(big, big, big, "small", big))).containsExactly(2, 0, 0, 0, 0);
+    }
+
+    @Test
     void ofShared() {
         CoreSnippets.ofShared(IntStream.range(0, 100).mapToObj(i -> new CoreSnippets.Item("item " + i)).toList());
     }
