@@ -301,6 +301,49 @@ class AllocatorContractTest {
             refusedAndUnchanged(it, IllegalArgumentException.class, () -> it.segmentAllocator().allocate(JAVA_BYTE, -1));
             refusedAndUnchanged(it, IllegalArgumentException.class,
                     () -> it.segmentAllocator().allocate(fit(JAVA_LONG, kind), Long.MAX_VALUE));
+            refusedAndUnchanged(it, IllegalArgumentException.class,
+                    () -> it.segmentAllocator().allocate(JAVA_INT.withByteAlignment(8), 2))
+                    .hasMessageContaining("not multiple of alignment");
+        }
+    }
+
+    /**
+     * The array allocation {@link Allocator} overrides, to build no {@code SequenceLayout} per call, does
+     * what the JDK's default does over the same {@code allocate(long, long)}: the same sizes and
+     * alignments, the same exceptions with the same messages, checked in the same order.
+     */
+    @ForKinds(EVERY_KIND)
+    void arrayAllocationsDoWhatTheJdksDefaultDoes(AllocatorKind kind) {
+        MemoryLayout[] layouts = {JAVA_BYTE, fit(JAVA_SHORT, kind), fit(JAVA_INT, kind), fit(JAVA_LONG, kind),
+                fit(ADDRESS, kind), JAVA_INT.withByteAlignment(1), JAVA_INT.withByteAlignment(8),
+                MemoryLayout.structLayout(fit(JAVA_LONG, kind), fit(JAVA_INT, kind), MemoryLayout.paddingLayout(4)),
+                MemoryLayout.sequenceLayout(3, fit(JAVA_SHORT, kind))};
+        long[] counts = {0, 1, 16, -1, Long.MIN_VALUE, Long.MAX_VALUE / 8 + 1, Long.MAX_VALUE};
+        try (Instance it = kind.make(4096)) {
+            SegmentAllocator overriding = it.segmentAllocator();
+            SegmentAllocator inherited = (byteSize, byteAlignment) -> overriding.allocate(byteSize, byteAlignment);
+            for (MemoryLayout layout : layouts) {
+                for (long count : counts) {
+                    assertThat(outcome(it, () -> overriding.allocate(layout, count), layout.byteAlignment()))
+                            .as("%s x %d", layout, count)
+                            .isEqualTo(outcome(it, () -> inherited.allocate(layout, count), layout.byteAlignment()));
+                }
+            }
+            assertThat(outcome(it, () -> overriding.allocate(null, 2), 1))
+                    .isEqualTo(outcome(it, () -> inherited.allocate(null, 2), 1));
+            assertThat(outcome(it, () -> overriding.allocate(null, -1), 1)).as("the null check comes first")
+                    .isEqualTo(outcome(it, () -> inherited.allocate(null, -1), 1));
+        }
+    }
+
+    /** What a call gave: the size and whether it is aligned, or the exception's class and message. */
+    private static String outcome(Instance it, Callable<MemorySegment> call, long alignment) {
+        try {
+            MemorySegment block = it.keep(call.call());
+            return block.byteSize() + " bytes, aligned " + (block.maxByteAlignment() >= alignment)
+                    + (block.isNative() ? ", native" : ", heap");
+        } catch (Throwable thrown) {
+            return thrown.getClass().getName() + ": " + thrown.getMessage();
         }
     }
 
