@@ -301,6 +301,93 @@ class AllocatorContractTest {
             refusedAndUnchanged(it, IllegalArgumentException.class, () -> it.segmentAllocator().allocate(JAVA_BYTE, -1));
             refusedAndUnchanged(it, IllegalArgumentException.class,
                     () -> it.segmentAllocator().allocate(fit(JAVA_LONG, kind), Long.MAX_VALUE));
+            refusedAndUnchanged(it, IllegalArgumentException.class,
+                    () -> it.segmentAllocator().allocate(JAVA_INT.withByteAlignment(8), 2))
+                    .hasMessageContaining("not multiple of alignment");
+        }
+    }
+
+    /**
+     * The array allocation {@link Allocator} overrides, to build no {@code SequenceLayout} per call, does
+     * what the JDK's default does over the same {@code allocate(long, long)}: the same sizes and
+     * alignments, the same exceptions with the same messages, checked in the same order.
+     */
+    @ForKinds(EVERY_KIND)
+    void arrayAllocationsDoWhatTheJdksDefaultDoes(AllocatorKind kind) {
+        MemoryLayout[] layouts = {JAVA_BYTE, fit(JAVA_SHORT, kind), fit(JAVA_INT, kind), fit(JAVA_LONG, kind),
+                fit(ADDRESS, kind), JAVA_INT.withByteAlignment(1), JAVA_INT.withByteAlignment(8),
+                MemoryLayout.structLayout(fit(JAVA_LONG, kind), fit(JAVA_INT, kind), MemoryLayout.paddingLayout(4)),
+                MemoryLayout.sequenceLayout(3, fit(JAVA_SHORT, kind))};
+        long[] counts = {0, 1, 16, -1, Long.MIN_VALUE, Long.MAX_VALUE / 8 + 1, Long.MAX_VALUE};
+        try (Instance it = kind.make(4096)) {
+            SegmentAllocator overriding = it.segmentAllocator();
+            SegmentAllocator inherited = (byteSize, byteAlignment) -> overriding.allocate(byteSize, byteAlignment);
+            for (MemoryLayout layout : layouts) {
+                for (long count : counts) {
+                    assertThat(outcome(it, () -> overriding.allocate(layout, count), layout.byteAlignment()))
+                            .as("%s x %d", layout, count)
+                            .isEqualTo(outcome(it, () -> inherited.allocate(layout, count), layout.byteAlignment()));
+                }
+            }
+            assertThat(outcome(it, () -> overriding.allocate(null, 2), 1))
+                    .isEqualTo(outcome(it, () -> inherited.allocate(null, 2), 1));
+            assertThat(outcome(it, () -> overriding.allocate(null, -1), 1)).as("the null check comes first")
+                    .isEqualTo(outcome(it, () -> inherited.allocate(null, -1), 1));
+        }
+    }
+
+    /**
+     * {@code allocateFrom(elementLayout, source, sourceElementLayout, sourceOffset, elementCount)}, which the
+     * JDK's default routes through the overridden array allocation, keeps the contract that the JDK's
+     * {@code TestSegmentAllocators} checks: the same copies and the same exceptions as over the JDK's own
+     * array allocation. The JDK allocates before it copies, so the cases that fail in the copy run only
+     * against kinds that get the block back at their end (a malloc block would be lost).
+     */
+    @ForKinds(EVERY_KIND)
+    void allocateFromASegmentDoesWhatTheJdksDefaultDoes(AllocatorKind kind) {
+        try (Instance it = kind.make(4096); Arena arena = Arena.ofConfined()) {
+            SegmentAllocator overriding = it.segmentAllocator();
+            SegmentAllocator inherited = (byteSize, byteAlignment) -> overriding.allocate(byteSize, byteAlignment);
+            MemorySegment source = arena.allocate(JAVA_LONG, 2);
+            source.setAtIndex(JAVA_INT, 1, 42);
+            ValueLayout.OfInt ints = fit(JAVA_INT, kind);
+            List<Object[]> cases = new ArrayList<>(List.of(   // element layout, source, source layout, offset, count
+                    new Object[] {ints, source, JAVA_INT, 4L, 3L},
+                    new Object[] {ints, source, JAVA_INT, 0L, 0L},
+                    new Object[] {ints, source, JAVA_INT, 0L, -1L},
+                    new Object[] {ints, source, JAVA_INT, 0L, Long.MAX_VALUE},
+                    new Object[] {ints.withByteAlignment(8), source, JAVA_INT, 0L, 1L}));
+            if (kind.isBump()) {
+                cases.addAll(List.of(
+                        new Object[] {ints, source, JAVA_BYTE, 0L, 1L},
+                        new Object[] {ints, source.asSlice(1), JAVA_INT, 0L, 1L},
+                        new Object[] {ints, source, JAVA_INT, 1L, 1L},
+                        new Object[] {ints, source, JAVA_INT, 16L, 1L},
+                        new Object[] {ints, source, JAVA_INT, -4L, 1L}));
+            }
+            for (Object[] c : cases) {
+                ValueLayout layout = (ValueLayout) c[0];
+                MemorySegment from = (MemorySegment) c[1];
+                ValueLayout fromLayout = (ValueLayout) c[2];
+                long offset = (long) c[3];
+                long count = (long) c[4];
+                assertThat(outcome(it, () -> overriding.allocateFrom(layout, from, fromLayout, offset, count), 1))
+                        .as("%s from %s of %s at %d x %d", layout, fromLayout, from, offset, count)
+                        .isEqualTo(outcome(it, () -> inherited.allocateFrom(layout, from, fromLayout, offset, count), 1));
+            }
+            MemorySegment copy = it.keep(overriding.allocateFrom(ints, source, JAVA_INT, 4, 3));
+            assertThat(copy.toArray(ints)).containsExactly(42, 0, 0);
+        }
+    }
+
+    /** What a call gave: the size and whether it is aligned, or the exception's class and message. */
+    private static String outcome(Instance it, Callable<MemorySegment> call, long alignment) {
+        try {
+            MemorySegment block = it.keep(call.call());
+            return block.byteSize() + " bytes, aligned " + (block.maxByteAlignment() >= alignment)
+                    + (block.isNative() ? ", native" : ", heap");
+        } catch (Throwable thrown) {
+            return thrown.getClass().getName() + ": " + thrown.getMessage();
         }
     }
 

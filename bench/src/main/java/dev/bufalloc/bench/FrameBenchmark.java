@@ -4,6 +4,7 @@ import dev.bufalloc.BufferAllocator;
 import dev.bufalloc.Frame;
 import org.lwjgl.system.MemoryStack;
 import org.lwjgl.system.MemoryUtil;
+import org.lwjgl.system.SegmentStack;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -18,8 +19,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * Scenario (c): a temporary frame. One operation opens a scope, makes {@value #BLOCKS}
  * allocations of 16 bytes aligned 8, writes a {@code long} into each, and ends the scope: reset
- * (bufalloc), push/nmalloc/pop (LWJGL), a confined arena closed (JDK), or a slicing allocator
- * made anew (JDK).
+ * (bufalloc), push/allocate/pop (LWJGL 3.4's {@code SegmentStack}, an FFM stack of segments, the
+ * frame peer of issue 11), push/nmalloc/pop (LWJGL's {@code MemoryStack}, raw addresses), a confined
+ * arena closed (JDK), or a slicing allocator made anew (JDK).
  */
 @State(Scope.Thread)
 @Scenario(letter = "c", title = "Temporary frame: 10 allocations, then reset",
@@ -31,7 +33,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
                 + " from an arena of its own; `bufalloc_checked` a checked allocator over `Arena.ofAuto()` memory"
                 + " (a confined arena per block, 160 poisoned bytes per reset): those rows are what the safety"
                 + " features cost."
-                + " LWJGL's `nmalloc` returns a raw address written with `memPutLong` (no checks, with"
+                + " `segmentStack` is LWJGL 3.4's `SegmentStack`, an FFM stack whose blocks are bounds-checked segments"
+                + " like bufalloc's: the like-for-like peer, with LWJGL's checks off (one compare for stack overflow)."
+                + " `lwjgl` is LWJGL's `MemoryStack`, whose `nmalloc` returns a raw address written with `memPutLong` (no checks, with"
                 + " `-Dorg.lwjgl.util.NoChecks=true`); `lwjgl_buffer` uses its checked API, `malloc`, which"
                 + " returns a bounds-checked `ByteBuffer`. The others return segments whose writes are bounds-"
                 + " and thread-checked. The buffer here comes from a confined arena. The slicing allocator"
@@ -45,6 +49,7 @@ public class FrameBenchmark extends NativeMemoryBenchmark {
     private BufferAllocator checked;
     private MemorySegment slab;
     private MemoryStack stack;
+    private SegmentStack segmentStack;
 
     /** Makes a 4 KiB buffer, slab and stack. */
     @Setup
@@ -55,6 +60,7 @@ public class FrameBenchmark extends NativeMemoryBenchmark {
         checked = closeLater(BufferAllocator.ofChecked(Arena.ofAuto().allocate(4096, 64)));
         slab = nativeMemory(4096);
         stack = MemoryStack.create(4096);
+        segmentStack = SegmentStack.create(nativeMemory(4096));
     }
 
     /** The buffer allocator's whole-buffer reset ends the frame. */
@@ -111,7 +117,17 @@ public class FrameBenchmark extends NativeMemoryBenchmark {
         checked.reset();
     }
 
-    /** LWJGL's stack: push, 10 nmalloc, pop. */
+    /** LWJGL 3.4's FFM stack: push, 10 segments, pop (its close). */
+    @Benchmark
+    public void segmentStack() {
+        try (SegmentStack frame = segmentStack.push()) {
+            for (int i = 0; i < BLOCKS; i++) {
+                frame.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
+            }
+        }
+    }
+
+    /** LWJGL's MemoryStack: push, 10 nmalloc, pop. */
     @Benchmark
     public void lwjgl() {
         stack.push();

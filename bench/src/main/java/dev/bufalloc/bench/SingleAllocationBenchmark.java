@@ -1,11 +1,11 @@
 package dev.bufalloc.bench;
 
 import dev.bufalloc.BufferAllocator;
-import dev.bufalloc.BufferAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.lwjgl.system.MemoryStack;
 import org.lwjgl.system.MemoryUtil;
+import org.lwjgl.system.SegmentStack;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Scope;
@@ -33,8 +33,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 @Scenario(letter = "a", title = "One 16-byte allocation aligned 8",
         operation = "one allocation (+ 1/128 of a reset)",
         notes = "Every escaping segment costs a 40-byte object, whoever makes it; `_local` rows show whether"
-                + " escape analysis removed it. `bump` and `lwjgl_local` hand out raw addresses (no bounds or"
-                + " lifetime checks); `lwjgl_escaping` returns a `ByteBuffer`. `prefix` hands out the same 16"
+                + " escape analysis removed it. `bump` and `lwjgl_local` (LWJGL's `MemoryStack`) hand out raw addresses (no bounds or"
+                + " lifetime checks); `lwjgl_escaping` returns a `ByteBuffer`; `segmentStack` is LWJGL 3.4's"
+                + " `SegmentStack`, whose blocks are segments like bufalloc's (pushed and popped once per batch). `prefix` hands out the same 16"
                 + " bytes every time. The slicing allocator cannot be reset, so it is made anew per batch: as a local (`slicing`), the JIT"
                 + " may keep its cursor in a register; held in a field (`slicingField`), as a caller holds an"
                 + " allocator it reuses, its cursor is in memory like bufalloc's."
@@ -50,6 +51,7 @@ public class SingleAllocationBenchmark extends NativeMemoryBenchmark {
     private SegmentAllocator slicingField;
     private LongBump bump;
     private MemoryStack stack;
+    private SegmentStack segmentStack;
     private PooledByteBufAllocator netty;
 
     /** Makes every allocator over native memory of the same size. */
@@ -61,6 +63,7 @@ public class SingleAllocationBenchmark extends NativeMemoryBenchmark {
         prefix = SegmentAllocator.prefixAllocator(nativeMemory(BLOCK_SIZE));
         bump = new LongBump(slab.byteSize());
         stack = MemoryStack.create(64 * 1024);
+        segmentStack = SegmentStack.create(nativeMemory(BATCH * BLOCK_SIZE));
         netty = PooledByteBufAllocator.DEFAULT;
     }
 
@@ -173,6 +176,26 @@ public class SingleAllocationBenchmark extends NativeMemoryBenchmark {
             slab.set(JAVA_LONG, bump.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT), i);
         }
         bump.reset();
+    }
+
+    /** @param blackhole where the blocks (segments of LWJGL 3.4's FFM stack) escape */
+    @Benchmark
+    public void segmentStack_escaping(Blackhole blackhole) {
+        try (SegmentStack frame = segmentStack.push()) {
+            for (int i = 0; i < BATCH; i++) {
+                blackhole.consume(frame.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT));
+            }
+        }
+    }
+
+    /** Writes into each block of LWJGL 3.4's FFM stack, which does not escape. */
+    @Benchmark
+    public void segmentStack_local() {
+        try (SegmentStack frame = segmentStack.push()) {
+            for (int i = 0; i < BATCH; i++) {
+                frame.allocate(BLOCK_SIZE, BLOCK_ALIGNMENT).set(JAVA_LONG, 0, i);
+            }
+        }
     }
 
     /** @param blackhole where the blocks (ByteBuffers) escape */

@@ -33,7 +33,8 @@ class ReportWriterTest {
         assertThat(report)
                 .contains("## Targets", "## Where bufalloc is behind, and why", "(c) Temporary frame", "| **bufalloc** |", "| lwjgl |", "JVM flags")
                 .contains("(e) growth in the buffer copies 0 bytes | 0 bytes copied")
-                .contains("(d) strlen: bufalloc <= 1.05x prefixAllocator | - | **not run**");
+                .contains("(d, issue 11) strlen: bufalloc <= 1.05x prefixAllocator | - | **not run**")
+                .contains("(h) typed and array allocations: 0 B/op through every bufalloc allocator | - | **not run**");
         assertThat(Files.readAllLines(docs.resolve("benchmarks/results-sample.csv"))).hasSize(5);
         assertThat(Files.size(docs.resolve("benchmarks/chart-sample.png"))).isPositive();
     }
