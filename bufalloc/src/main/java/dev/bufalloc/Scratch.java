@@ -119,7 +119,7 @@ public final class Scratch {
 
     /** The outermost frame of {@code allocator} closed: it holds nothing; put it back in the pool. */
     private static void giveBack(ConfinedBufferAllocator allocator) {
-        BORROWED.remove();
+        BORROWED.set(null);   // not remove(): the next push would make a new map entry (garbage per request)
         allocator.reset();   // also the blocks allocated through it outside any frame
         allocator.lendTo(ConfinedBufferAllocator.POOLED);
         if (allocator.capacity() != bufferSize) {

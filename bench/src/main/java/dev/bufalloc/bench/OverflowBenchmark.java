@@ -14,13 +14,13 @@ import java.lang.foreign.MemorySegment;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Scenario (h): a buffer that turned out too small. A growing allocator ({@code ofGrowing}) whose buffer is
+ * Scenario (j): a buffer that turned out too small. A growing allocator ({@code ofGrowing}) whose buffer is
  * full bumps in a chunk it took once; an allocator from {@code of} sends each request to the fallback. Held
  * against the same request in a buffer with room, and against an {@code Arena.ofConfined()} scope of one
  * block (what a caller without bufalloc writes).
  */
 @State(Scope.Thread)
-@Scenario(letter = "h", title = "Overflow: a full buffer, growing or not",
+@Scenario(letter = "j", title = "Overflow: a full buffer, growing or not",
         operation = "allocate 16 B aligned 8, write it, free it (or a frame/arena around it)",
         notes = "`bufalloc_fits` is the same request in a buffer with room: an overflowing request should cost at"
                 + " most 1.5× it. `bufalloc_growingFrame` and `peer_arenaScope` are one-block scopes: a frame"

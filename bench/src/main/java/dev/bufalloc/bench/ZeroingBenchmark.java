@@ -12,12 +12,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Scenario (i): what zeroing costs. bufalloc never zeroes unless asked: a zeroed block is an allocation and a
+ * Scenario (k): what zeroing costs. bufalloc never zeroes unless asked: a zeroed block is an allocation and a
  * {@code fill}, as LWJGL's {@code calloc} is; {@code resetAndZero()} zeroes what was in use before it resets.
  * An {@code Arena} always zeroes.
  */
 @State(Scope.Thread)
-@Scenario(letter = "i", title = "Zeroing, when asked",
+@Scenario(letter = "k", title = "Zeroing, when asked",
         operation = "allocate `bytes` B (aligned 8), zeroed or not, then reset (or an arena scope of one block)",
         notes = "`bufalloc` does not zero; `bufalloc_zeroed` fills the block; `bufalloc_resetAndZero` zeroes the"
                 + " bytes in use on reset instead; `peer_arena` is `Arena.ofConfined()`, which always zeroes.")
