@@ -45,7 +45,16 @@ final class CheckedBufferAllocator extends ConfinedBufferAllocator {
 
     @Override
     public MemorySegment allocate(long byteSize, long byteAlignment) {
-        MemorySegment block = super.allocate(byteSize, byteAlignment);
+        return scoped(super.allocate(byteSize, byteAlignment));
+    }
+
+    @Override
+    MemorySegment allocate(Frame frame, long byteSize, long byteAlignment) {
+        return scoped(super.allocate(frame, byteSize, byteAlignment));
+    }
+
+    /** {@return a new buffer block in a scope of its own, if the buffer can be re-scoped; else {@code block}} */
+    private MemorySegment scoped(MemorySegment block) {
         if (!region.rescopable || region.offsetOf(block) < 0) {
             return block;   // a fallback block is scoped by the ledger already
         }

@@ -83,12 +83,15 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         return bump(byteSize, byteAlignment);
     }
 
-    /** {@link #allocate} through {@code frame}, which must be the innermost one. */
+    /**
+     * {@link #allocate} through {@code frame}, which must be the innermost one: one test for the owner and the
+     * frame, then the bump. Checked mode overrides both.
+     */
     MemorySegment allocate(Frame frame, long byteSize, long byteAlignment) {
         if (owner != Thread.currentThread() || !frames.isInnermost(frame.id)) {
             checkInnermost(frame);   // throws
         }
-        return allocate(byteSize, byteAlignment);   // checked mode's, if it is one
+        return bump(byteSize, byteAlignment);
     }
 
     /** The fast path: a few lines, inlined; everything else is {@link #allocateElsewhere}. Call on the owner. */
@@ -380,6 +383,20 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
      * given back). See {@link Frame#close()}.
      */
     void pop(Frame frame) {
+        int depth = frame.depth;
+        if (owner == Thread.currentThread() && frames.isInnermost(frame.id) && !frames.hasView(depth)
+                && frames.fallbackMark(depth) == ledger.mark()) {
+            rewindFrames(depth);   // the common case: nothing to end or give back but the bytes
+            if (whenIdle != null && depth == 1) {
+                whenIdle.accept(this);
+            }
+            return;
+        }
+        popSlowly(frame);
+    }
+
+    /** {@link #pop} with views to end, fallback blocks to give back, inner frames left open, or misuse. */
+    private void popSlowly(Frame frame) {
         checkOwner();
         if (!frames.isOpen(frame.depth, frame.id)) {
             throw frameEnded(frame);
@@ -406,11 +423,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         }
         Throwable failure = frames.endArenas(depth);
         long fallbackMark = frames.fallbackMark(depth);
-        rewindTo(frames.region(depth), frames.mark(depth));
-        counters.restoreSpill(frames.spill(depth));
-        lastStart = frames.lastStart(depth);
-        frames.popTo(depth);
-        assert invariant() : this;
+        rewindFrames(depth);
         if (ledger.mark() != fallbackMark) {   // the frames took blocks from the fallback
             try {
                 ledger.freeSince(fallbackMark);
@@ -419,6 +432,15 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
             }
         }
         return failure;
+    }
+
+    /** Closes the frames from {@code depth} in: the cursor, the spill and the newest block go back to their push. */
+    private void rewindFrames(int depth) {
+        rewindTo(frames.region(depth), frames.mark(depth));
+        counters.restoreSpill(frames.spill(depth));
+        lastStart = frames.lastStart(depth);
+        frames.popTo(depth);
+        assert invariant() : this;
     }
 
     /** Gives back every fallback block, then rethrows the first of {@code failure} and what that threw. */

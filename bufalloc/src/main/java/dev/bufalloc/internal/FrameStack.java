@@ -158,6 +158,15 @@ public final class FrameStack {
     }
 
     /**
+     * {@return whether the frame of this depth has an Arena view}
+     *
+     * @param frameDepth an open frame's depth
+     */
+    public boolean hasView(int frameDepth) {
+        return arenas[frameDepth - 1] != null;
+    }
+
+    /**
      * Sets the Arena view of the frame of this depth: its scope ends before the frame closes.
      *
      * @param frameDepth an open frame's depth
