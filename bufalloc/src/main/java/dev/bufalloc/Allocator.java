@@ -76,6 +76,22 @@ public interface Allocator extends SegmentAllocator {
     void free(MemorySegment segment);
 
     /**
+     * {@return a new block of {@code byteSize} bytes aligned to {@code byteAlignment}, every byte zero} As
+     * {@link #allocate(long, long)}, then a fill: what C's {@code calloc} and LWJGL's {@code calloc} give, and
+     * what an {@code Arena} always gives. Allocators do not zero unless asked (see each one's contract); this
+     * is how to ask for one block.
+     *
+     * @param byteSize the size, in bytes
+     * @param byteAlignment the alignment, a power of two
+     * @throws IllegalArgumentException for what {@link #allocate(long, long)} refuses
+     * @throws IndexOutOfBoundsException if a bounded allocator has no room for the request
+     * @throws OutOfMemoryError if the memory cannot be had from the system
+     */
+    default MemorySegment allocateZeroed(long byteSize, long byteAlignment) {
+        return allocate(byteSize, byteAlignment).fill((byte) 0);
+    }
+
+    /**
      * {@return a new segment for {@code count} elements of {@code elementLayout}: of
      * {@code elementLayout.byteSize() * count} bytes, aligned to {@code elementLayout.byteAlignment()}}
      * As {@link SegmentAllocator#allocate(MemoryLayout, long)}, whose checks it keeps in the same

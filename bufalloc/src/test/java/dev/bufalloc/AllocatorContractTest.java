@@ -559,6 +559,18 @@ class AllocatorContractTest {
         }
     }
 
+    @ForKinds(ALLOCATORS)
+    void allocateZeroedGivesZerosWhereAnOlderBlockLeftData(AllocatorKind kind) {
+        try (Instance it = kind.make()) {
+            MemorySegment dirty = it.allocate(24, 1);
+            fill(dirty, 7);
+            it.free(dirty);   // a buffer's most recent block comes back dirty; malloc may hand its memory out again
+            MemorySegment zeroed = it.keep(it.allocator().allocateZeroed(24, 1));
+            assertThat(zeroed.byteSize()).isEqualTo(24);
+            assertThat(zeroed.toArray(JAVA_BYTE)).containsOnly((byte) 0);
+        }
+    }
+
     // ---- every Allocator: reallocate and free ------------------------------------------------
 
     @ForKinds(ALLOCATORS)
