@@ -2,6 +2,7 @@ package dev.bufalloc.safety;
 
 import dev.bufalloc.Allocator;
 import dev.bufalloc.BufferAllocator;
+import dev.bufalloc.BufferStatistics;
 import dev.bufalloc.Frame;
 import dev.bufalloc.Scratch;
 import dev.bufalloc.system.HeapAllocator;
@@ -10,6 +11,7 @@ import dev.bufalloc.system.MallocAllocator;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.WeakReference;
 
 /**
  * Every kind of allocator the safety tests attack, and the ONLY file of this package that names
@@ -39,8 +41,11 @@ enum Kind {
     MALLOC(false, false, false, false, Fallback.NONE),
     /** The Java heap allocator. */
     HEAP(false, false, false, false, Fallback.NONE),
-    /** This thread's scratch allocator: frames come from {@code Scratch.push()}. */
-    SCRATCH(false, true, true, false, Fallback.NATIVE);
+    /**
+     * This thread's scratch allocator: frames come from {@code Scratch.push()}. It grows: its chunks are
+     * automatic memory, never freed while a block can reach them.
+     */
+    SCRATCH(false, true, true, false, Fallback.NATIVE, true);
 
     /** Where a buffer allocator's requests go when its buffer is full. */
     enum Fallback { NATIVE, HEAP, NONE }
@@ -54,13 +59,29 @@ enum Kind {
     /** Whether it is in checked mode. */
     final boolean checked;
     final Fallback fallback;
+    /** Whether a full buffer bumps on in chunks it takes from the fallback and keeps (see {@link Subject#chunkProbe}). */
+    final boolean growing;
 
     Kind(boolean overBuffer, boolean frames, boolean confined, boolean checked, Fallback fallback) {
+        this(overBuffer, frames, confined, checked, fallback, false);
+    }
+
+    Kind(boolean overBuffer, boolean frames, boolean confined, boolean checked, Fallback fallback, boolean growing) {
         this.overBuffer = overBuffer;
         this.frames = frames;
         this.confined = confined;
         this.checked = checked;
         this.fallback = fallback;
+        this.growing = growing;
+    }
+
+    /**
+     * What the model may read of a growing allocator, without keeping it reachable: {@link #read()} gives
+     * {@code {usedBytes, chunks, chunkBytes}} (the bytes in use in the buffer and the chunks, and the chunks it
+     * holds, from its statistics), or null once the allocator was collected.
+     */
+    interface ChunkProbe {
+        long[] read();
     }
 
     /**
@@ -101,6 +122,11 @@ enum Kind {
         /** The buffer's size (buffer allocators). */
         default long capacity() {
             throw new UnsupportedOperationException("no buffer: " + allocator());
+        }
+
+        /** What the model may read of the allocator's chunks ({@linkplain Kind#growing growing} kinds). */
+        default ChunkProbe chunkProbe() {
+            throw new UnsupportedOperationException("no chunks: " + allocator());
         }
     }
 
@@ -178,7 +204,17 @@ enum Kind {
             @Override public Subject push() { return frame(Scratch.push()); }
             @Override public long usedBytes() { return outer[0].allocator().usedBytes(); }
             @Override public long capacity() { return outer[0].allocator().capacity(); }
+            @Override public ChunkProbe chunkProbe() { return () -> chunkState(outer[0].allocator()); }
         };
+    }
+
+    /** {@code {usedBytes, chunks, chunkBytes}} of {@code allocator}, or null. */
+    private static long[] chunkState(BufferAllocator allocator) {
+        if (allocator == null) {
+            return null;
+        }
+        BufferStatistics statistics = allocator.statistics();
+        return new long[] {allocator.usedBytes(), statistics.chunks(), statistics.chunkBytes()};
     }
 
     /** A frame on this thread's scratch allocator: {@code Scratch.push()}. */
@@ -214,6 +250,10 @@ enum Kind {
             @Override public Subject push() { return frame(allocator.push()); }
             @Override public long usedBytes() { return allocator.usedBytes(); }
             @Override public long capacity() { return allocator.capacity(); }
+            @Override public ChunkProbe chunkProbe() {
+                WeakReference<BufferAllocator> weak = new WeakReference<>(allocator);
+                return () -> chunkState(weak.get());
+            }
         };
     }
 
