@@ -35,6 +35,13 @@ enum Kind {
     BUFFER_NO_FALLBACK(true, true, true, false, Fallback.NONE),
     /** A checked buffer allocator (falling back to the context allocator): every stale use must throw. */
     CHECKED(true, true, true, true, Fallback.NATIVE),
+    /**
+     * A growing buffer allocator: a full buffer bumps on in chunks taken from the context allocator (malloc),
+     * kept until close; oversized requests get C-library blocks of their own.
+     */
+    GROWING(true, true, true, false, Fallback.NATIVE, true),
+    /** A growing buffer allocator whose chunks (and oversized blocks) come from the Java heap allocator. */
+    GROWING_HEAP_FALLBACK(true, true, true, false, Fallback.HEAP, true),
     /** The thread-safe buffer allocator, falling back to the context allocator. */
     SHARED(true, false, false, false, Fallback.NATIVE),
     /** The default malloc allocator. */
@@ -163,6 +170,8 @@ enum Kind {
             case BUFFER_HEAP_FALLBACK -> bufferAllocator(BufferAllocator.of(buffer, HeapAllocator.instance()));
             case BUFFER_NO_FALLBACK -> bufferAllocator(BufferAllocator.withoutFallback(buffer));
             case CHECKED -> bufferAllocator(BufferAllocator.ofChecked(buffer));
+            case GROWING -> bufferAllocator(BufferAllocator.ofGrowing(buffer));
+            case GROWING_HEAP_FALLBACK -> bufferAllocator(BufferAllocator.ofGrowing(buffer, HeapAllocator.instance()));
             case SHARED -> sharedAllocator(BufferAllocator.ofShared(buffer));
             case MALLOC -> MallocAllocator::instance;
             case HEAP -> HeapAllocator::instance;
