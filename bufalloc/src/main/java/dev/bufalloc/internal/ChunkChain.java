@@ -27,8 +27,13 @@ public final class ChunkChain {
     public static final long MIN_CHUNK = 4096;
     /** The largest chunk, in bytes: larger requests get blocks of their own. */
     public static final long MAX_CHUNK = 1L << 26;
-    /** The alignment asked of the fallback for a chunk. */
+    /** The alignment asked of the JDK for an automatic chunk. */
     private static final long CHUNK_ALIGNMENT = 16;
+    /**
+     * The alignment asked of the fallback for a chunk: 1, which any fallback gives (the heap allocator refuses
+     * more than 8); a chunk's blocks are aligned by address, whatever its own alignment.
+     */
+    private static final long FALLBACK_CHUNK_ALIGNMENT = 1;
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final FallbackLedger ledger;   // null: automatic chunks
@@ -132,7 +137,7 @@ public final class ChunkChain {
 
     private void take(long byteSize) {
         MemorySegment chunk = ledger == null ? Arena.ofAuto().allocate(byteSize, CHUNK_ALIGNMENT)
-                : ledger.allocate(byteSize, CHUNK_ALIGNMENT);
+                : ledger.allocate(byteSize, FALLBACK_CHUNK_ALIGNMENT);
         if (count == regions.length) {
             regions = Arrays.copyOf(regions, count * 2);
             bases = Arrays.copyOf(bases, count * 2);
