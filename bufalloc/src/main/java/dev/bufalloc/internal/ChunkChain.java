@@ -112,7 +112,8 @@ public final class ChunkChain {
      * @param byteSize the requested size, checked and not {@linkplain #isOversized oversized}
      * @param byteAlignment the requested alignment, checked
      * @return the index of the region to enter, or -1 if not even a new chunk can align the request (a
-     *         fallback whose chunks are heap memory)
+     *         fallback whose chunks are heap memory); then no chunk is taken if the last one could not align it
+     *         either, so that refused requests do not pile up chunks
      */
     public int next(int from, long used, long byteSize, long byteAlignment) {
         int to = from + 1;
@@ -120,6 +121,9 @@ public final class ChunkChain {
             to++;
         }
         if (to == count) {
+            if (count > 1 && byteAlignment > regions[count - 1].alignmentLimit) {
+                return -1;   // the fallback's chunks cannot align it (heap memory): a new one would not either
+            }
             take(nextChunkSize());
             if (!fitsEmpty(regions[to], byteSize, byteAlignment)) {
                 return -1;

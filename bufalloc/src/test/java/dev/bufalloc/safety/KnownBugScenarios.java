@@ -17,8 +17,8 @@ import java.util.Locale;
  * API only, with no restricted call. The shared allocator's scenarios breach the guarantee (a stale segment
  * must throw {@link IllegalStateException} or read memory that is still the caller's or the allocator's,
  * never freed memory); the claim scenario lets two live allocators hand out the same bytes; the checked
- * scenarios make a live block unusable (it throws: safe, but against the contract); the growing heap scenario
- * refuses valid requests.
+ * scenarios make a live block unusable (it throws: safe, but against the contract); the growing heap scenarios
+ * refuse valid requests, and pile up chunks until the heap runs out.
  *
  * <p>Run one: {@code java --enable-native-access=ALL-UNNAMED -cp <test class path>
  * dev.bufalloc.safety.KnownBugScenarios NAME}. Exit status: 0 correct ("CORRECT: ..." on stdout), 3 wrong
@@ -86,7 +86,15 @@ public final class KnownBugScenarios {
          * and the heap allocator aligns to at most 8. The allocator cannot grow at all.
          */
         GROWING_HEAP_CHUNK_REFUSED("a growing allocator over the heap allocator refuses a valid request once its"
-                + " buffer is full");
+                + " buffer is full"),
+        /**
+         * A growing allocator whose chunks are heap memory (at most 8-byte aligned), its buffer full: a request
+         * aligned to 16 fits no chunk, so {@code ChunkChain.next} takes a new one, twice the last, finds that it
+         * cannot align it either, and the request is refused; the chunk stays until close. Each such request
+         * takes another chunk: a few dozen hold gigabytes, and the heap runs out.
+         */
+        GROWING_HEAP_CHUNKS_PILE_UP("a growing allocator over the heap allocator takes a new chunk for every"
+                + " over-aligned request it refuses");
 
         final String description;
 
@@ -186,6 +194,26 @@ public final class KnownBugScenarios {
                 block.set(ValueLayout.JAVA_LONG, 0, 42);
                 correct("allocate(8, 8) on the full buffer gave " + block + ", in a chunk of "
                         + growing.chunkProbe().read()[2] + " bytes");
+            }
+            case GROWING_HEAP_CHUNKS_PILE_UP -> {
+                Kind.Subject growing = Kind.GROWING_HEAP_FALLBACK.open(Arena.ofAuto().allocate(64));
+                growing.allocator().allocate(64, 1);   // the buffer is full
+                int refused = 0;
+                for (int i = 0; i < 12; i++) {
+                    try {
+                        growing.allocator().allocate(8, 16);   // more than a heap chunk aligns
+                    } catch (IllegalArgumentException e) {
+                        refused++;
+                    }
+                }
+                long[] state = growing.chunkProbe().read();
+                if (state[1] > 1) {
+                    wrong(refused + " of 12 requests aligned to 16 were refused, and the allocator now holds " + state[1]
+                            + " chunks of " + state[2] + " bytes in all: each refused request took a chunk");
+                }
+                growing.allocator().allocate(8, 8);
+                correct(refused + " of 12 requests aligned to 16 were refused; the allocator holds " + state[1]
+                        + " chunk(s), " + state[2] + " bytes");
             }
         }
     }

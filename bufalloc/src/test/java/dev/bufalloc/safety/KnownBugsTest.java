@@ -60,6 +60,11 @@ class KnownBugsTest {
         run(Scenario.GROWING_HEAP_CHUNK_REFUSED);
     }
 
+    @Test
+    void refusedOverAlignedRequestsDoNotPileUpHeapChunks() {
+        run(Scenario.GROWING_HEAP_CHUNKS_PILE_UP);
+    }
+
     private static void run(Scenario scenario) {
         ChildJvm.Result result = ChildJvm.run("known-bug-" + scenario.argument(), KnownBugScenarios.class,
                 List.of(), List.of(scenario.argument()), TIMEOUT);
