@@ -997,8 +997,9 @@ public final class CrashFuzzer {
     }
 
     /**
-     * A request through a live growing allocator that did not land in its buffer must land in a chunk exactly
-     * when it is not oversized: over half the next chunk in size, alignment, or the two together.
+     * A request through a live growing allocator that did not land in its buffer must land in a chunk when it is
+     * not oversized (over half the next chunk in size, alignment, or the two together); an oversized one may land
+     * in the chunk the cursor is in, if it fits there (as in the buffer), but must not take a new chunk.
      */
     private void checkChunkRule(Block block, Owner owner, Expect expect, long[] before, long size, long alignment) {
         Owner root = owner.root;
@@ -1008,10 +1009,12 @@ public final class CrashFuzzer {
         }
         long half = chunkSize(root, before[1] + 1) / 2;
         boolean oversized = size > half || alignment > half || size + alignment > half;
-        if (oversized == (block.chunk != null)) {
+        long[] now = root.chunkProbe.read();
+        boolean tookChunk = now != null && now[1] > before[1];
+        if (oversized ? tookChunk : block.chunk == null) {
             violation("chunk-rule", "allocate(" + size + ", " + alignment + ") via " + owner + " gave " + block
-                    + ", but the request is " + (oversized ? "" : "not ") + "oversized (half the next chunk: " + half
-                    + " B)");
+                    + (tookChunk ? " and took a chunk" : "") + ", but the request is " + (oversized ? "" : "not ")
+                    + "oversized (half the next chunk: " + half + " B)");
         }
     }
 
