@@ -845,6 +845,9 @@ public final class CrashFuzzer {
         Throwable thrown = attempt(() -> result[0] = owner.isView
                 ? owner.arena.allocate(size, alignment) : owner.allocator().allocate(size, alignment));
         Expect expect = usability(owner);
+        if (thrown != null) {
+            checkRefusalTookNoChunk(owner, before, "allocate(" + size + ", " + alignment + ")");
+        }
         if (judge("allocate(" + size + ", " + alignment + ") via " + owner, thrown, expect, unusableCategory(owner),
                 () -> acceptableRefusal(owner, thrown, alignment) ? null : "valid-request-refused")) {
             if (expect == Expect.FAIL) {
@@ -1015,6 +1018,20 @@ public final class CrashFuzzer {
             violation("chunk-rule", "allocate(" + size + ", " + alignment + ") via " + owner + " gave " + block
                     + (tookChunk ? " and took a chunk" : "") + ", but the request is " + (oversized ? "" : "not ")
                     + "oversized (half the next chunk: " + half + " B)");
+        }
+    }
+
+    /**
+     * A request a growing allocator refused must leave its chunks as they were ("if it fails, nothing changes"),
+     * but for its first chunk, which it may take to learn that the fallback's chunks cannot align the request
+     * (heap memory), and keeps for later requests: otherwise every refused request could take another chunk.
+     */
+    private void checkRefusalTookNoChunk(Owner owner, long[] before, String call) {
+        Owner root = owner.root;
+        long[] now = before == null || root.chunkProbe == null ? null : root.chunkProbe.read();
+        if (now != null && before[1] > 0 && now[1] > before[1] && !root.uncertain) {
+            violation("refused-request-took-chunk", call + " via " + owner + " was refused, but the allocator went from "
+                    + before[1] + " to " + now[1] + " chunks (" + now[2] + " bytes)");
         }
     }
 
@@ -1607,11 +1624,13 @@ public final class CrashFuzzer {
     }
 
     private void newRoot() {
-        Kind kind = switch (random.nextInt(9)) {
+        Kind kind = switch (random.nextInt(12)) {
             case 0, 1 -> Kind.BUFFER;
             case 2 -> Kind.BUFFER_HEAP_FALLBACK;
             case 3 -> Kind.BUFFER_NO_FALLBACK;
             case 4, 5 -> Kind.CHECKED;
+            case 6, 7 -> Kind.GROWING;
+            case 8 -> Kind.GROWING_HEAP_FALLBACK;
             default -> Kind.SHARED;
         };
         Buf buf = random.nextInt(10) < 7 ? newBuffer() : pickBuffer();
