@@ -75,10 +75,13 @@ import java.util.function.Supplier;
  * {@link UnsupportedOperationException}; a stale access that must throw but returns (found before reading:
  * its scope is alive); a new block that overlaps a live one, a shared allocator's freed buffer block before
  * the reset, or memory a shared allocator holds (or fresh memory from the JDK that overlaps a live block:
- * its memory was freed under it); a valid request on a live allocator that fails; a call that must be
- * refused and succeeds (on a closed allocator or frame, through a frame that is not the innermost, on a
- * block whose scope is dead, on a view's own memory, of a buffer slice beyond the cursor, by malloc of
- * memory it did not hand out, from a thread a block or allocator is not confined to); a second allocator
+ * its memory was freed under it), or memory of a chunk a growing allocator keeps; a growing allocator's request
+ * that left the buffer and is not oversized but did not land in a chunk, an oversized request that took a
+ * chunk, a refused one that took one (but the first), or chunks whose sizes break the documented rule; a valid
+ * request on a live allocator that fails; a call that must be refused and succeeds (on a closed allocator or
+ * frame, through a frame that is not the innermost, on a block whose scope is dead, on a view's own memory,
+ * of a buffer slice beyond the cursor, by malloc of memory it did not hand out, from a thread a block or
+ * allocator is not confined to); a second allocator
  * accepted over a buffer a live allocator manages, or one refused when no claim can be alive (the old
  * allocators closed, or their buffers' memory freed). A crash is a violation too, seen by the parent as the
  * exit status.
