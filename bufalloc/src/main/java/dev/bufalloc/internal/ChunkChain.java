@@ -26,8 +26,13 @@ public final class ChunkChain {
     public static final long MIN_CHUNK = 4096;
     /** The largest chunk, in bytes: larger requests get blocks of their own. */
     public static final long MAX_CHUNK = 1L << 26;
-    /** The alignment asked of the fallback for a chunk. */
+    /** The alignment asked of the JDK for an automatic chunk. */
     private static final long CHUNK_ALIGNMENT = 16;
+    /**
+     * The alignment asked of the fallback for a chunk: 1, which any fallback gives (the heap allocator refuses
+     * more than 8); a chunk's blocks are aligned by address, whatever its own alignment.
+     */
+    private static final long FALLBACK_CHUNK_ALIGNMENT = 1;
 
     private final FallbackLedger ledger;   // null: automatic chunks
     private long chunkBytes;
@@ -101,7 +106,8 @@ public final class ChunkChain {
      * @param byteSize the requested size, checked and not {@linkplain #isOversized oversized}
      * @param byteAlignment the requested alignment, checked
      * @return the index of the region to enter, or -1 if not even a new chunk can align the request (a
-     *         fallback whose chunks are heap memory)
+     *         fallback whose chunks are heap memory); then no chunk is taken if the last one could not align it
+     *         either, so that refused requests do not pile up chunks
      */
     public int next(int from, long used, long byteSize, long byteAlignment) {
         int to = from + 1;
@@ -109,6 +115,9 @@ public final class ChunkChain {
             to++;
         }
         if (to == count) {
+            if (count > 1 && byteAlignment > regions[count - 1].alignmentLimit) {
+                return -1;   // the fallback's chunks cannot align it (heap memory): a new one would not either
+            }
             take(nextChunkSize());
             if (!fitsEmpty(regions[to], byteSize, byteAlignment)) {
                 return -1;
@@ -126,7 +135,7 @@ public final class ChunkChain {
 
     private void take(long byteSize) {
         MemorySegment chunk = ledger == null ? Arena.ofAuto().allocate(byteSize, CHUNK_ALIGNMENT)
-                : ledger.allocate(byteSize, CHUNK_ALIGNMENT);
+                : ledger.allocate(byteSize, FALLBACK_CHUNK_ALIGNMENT);
         if (count == regions.length) {
             regions = Arrays.copyOf(regions, count * 2);
             bases = Arrays.copyOf(bases, count * 2);

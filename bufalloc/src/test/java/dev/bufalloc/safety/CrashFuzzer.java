@@ -44,6 +44,16 @@ import java.util.function.Supplier;
  *       allocator holds a freed block's memory until its next reset or close (a documented deviation), so a
  *       stale use reads memory it still owns, and nothing else may be handed that memory, until then; after
  *       it, the use throws;</li>
+ *   <li><b>chunk</b>: a block of a growing allocator (scratch's too) that did not fit its buffer and is not
+ *       oversized (over half the next chunk, by the documented sizing: the buffer's size, at least 4 KiB,
+ *       doubling, at most 64 MiB): a slice of a chunk the allocator took from its fallback, in the chunk's
+ *       scope, with buffer rules. Used after a free, reset or frame close it reads the chunk, which the
+ *       allocator keeps; after the allocator's close (which frees its chunks) it throws. The model learns each
+ *       chunk (where it starts, from the cursor's move, and its size, from the sizing rule, checked against
+ *       the allocator's statistics) from the first block it sees in it, and checks that a request lands in a
+ *       chunk exactly when it is not oversized; memory of a chunk the allocator still holds handed out again
+ *       (as another block, or by the JDK) is a violation. A chunk of Java heap memory is of the lifetime
+ *       below, but its blocks may no more overlap a live one of the same chunk than a buffer's may;</li>
  *   <li><b>heap</b>: a Java array's memory, which the garbage collector never frees under a reference:
  *       any outcome is safe.</li>
  * </ul>
@@ -65,10 +75,13 @@ import java.util.function.Supplier;
  * {@link UnsupportedOperationException}; a stale access that must throw but returns (found before reading:
  * its scope is alive); a new block that overlaps a live one, a shared allocator's freed buffer block before
  * the reset, or memory a shared allocator holds (or fresh memory from the JDK that overlaps a live block:
- * its memory was freed under it); a valid request on a live allocator that fails; a call that must be
- * refused and succeeds (on a closed allocator or frame, through a frame that is not the innermost, on a
- * block whose scope is dead, on a view's own memory, of a buffer slice beyond the cursor, by malloc of
- * memory it did not hand out, from a thread a block or allocator is not confined to); a second allocator
+ * its memory was freed under it), or memory of a chunk a growing allocator keeps; a growing allocator's request
+ * that left the buffer and is not oversized but did not land in a chunk, an oversized request that took a
+ * chunk, a refused one that took one (but the first), or chunks whose sizes break the documented rule; a valid
+ * request on a live allocator that fails; a call that must be refused and succeeds (on a closed allocator or
+ * frame, through a frame that is not the innermost, on a block whose scope is dead, on a view's own memory,
+ * of a buffer slice beyond the cursor, by malloc of memory it did not hand out, from a thread a block or
+ * allocator is not confined to); a second allocator
  * accepted over a buffer a live allocator manages, or one refused when no claim can be alive (the old
  * allocators closed, or their buffers' memory freed). A crash is a violation too, seen by the parent as the
  * exit status.
@@ -112,6 +125,14 @@ public final class CrashFuzzer {
     private static final int MAX_VIOLATIONS = 2_000;
     /** Above glibc's mmap threshold: such a block, once freed, is unmapped, and reading it crashes. */
     private static final long BIG = 300 * 1024;
+    /** A growing allocator's smallest chunk, as documented. */
+    private static final long MIN_CHUNK = 4096;
+    /** A growing allocator's largest chunk, as documented. */
+    private static final long MAX_CHUNK = 64L << 20;
+    /** The largest alignment the fuzzer asks ({@link #pickAlignment}). */
+    private static final long MAX_PICKED_ALIGNMENT = 4096;
+    /** The alignment of a chunk's start: at least what malloc and the JDK's arenas give. */
+    private static final long CHUNK_START_ALIGNMENT = 16;
 
     public static void main(String[] args) {
         long seed = Long.getLong(SEED_PROPERTY, System.nanoTime());
@@ -224,6 +245,10 @@ public final class CrashFuzzer {
         boolean framesUncertain;      // a root whose open frames the model no longer knows exactly
         boolean fallbackTampered;     // a root one of whose fallback blocks was freed behind its back
         Owner view;                   // a frame's Arena view, once made
+        Kind.ChunkProbe chunkProbe;   // a growing root's: its usedBytes, chunks and chunkBytes, read weakly
+        final List<Chunk> chunks = new ArrayList<>();   // a growing root's chunks the model has seen, oldest first
+        boolean chunksFreed;          // a growing root that closed: its chunks were given back
+        boolean chunkSizesReported;   // a growing root whose chunk sizes broke the rule once: not reported again
 
         Owner(int id, Kind kind, Kind.Subject subject, Owner root, Owner frame, Buf buf, boolean isFrame,
               boolean isView, int depth, boolean permanent) {
@@ -262,7 +287,39 @@ public final class CrashFuzzer {
     private enum Why { FREE, MOVED, FRAME, RESET, CLOSE }
 
     /** The scope a segment lives in, which says what a use of it after it went stale must do (see the class comment). */
-    private enum Lifetime { BUFFER, VIEW, OWN, GENERATION, HEAP }
+    private enum Lifetime { BUFFER, VIEW, OWN, GENERATION, CHUNK, HEAP }
+
+    /**
+     * A chunk of a growing allocator, as the model learnt it from the first block it saw in it: native memory
+     * (whose start lies in {@code [low, high]}: exact when the model saw the cursor enter it), or a Java array,
+     * held weakly, whose segment starts at offset 0.
+     */
+    private static final class Chunk {
+        final int index;              // 1 for the first chunk the allocator took (0 if not known exactly)
+        final long size;
+        final WeakReference<Object> array;   // null for native memory
+        final long low;
+        final long high;
+
+        Chunk(int index, long size, Object mem, long low, long high) {
+            this.index = index;
+            this.size = size;
+            this.array = mem == NATIVE ? null : new WeakReference<>(mem);
+            this.low = low;
+            this.high = high;
+        }
+
+        boolean contains(Object mem, long start, long bytes) {
+            boolean sameMemory = array == null ? mem == NATIVE : array.get() == mem;
+            return sameMemory && start >= low && bytes <= high + size - start;
+        }
+
+        @Override
+        public String toString() {
+            return "chunk" + (index > 0 ? " " + index : "") + " (" + size + " B at 0x" + Long.toHexString(low)
+                    + (high != low ? "..0x" + Long.toHexString(high) : "") + (array != null ? ", heap" : "") + ")";
+        }
+    }
 
     /** A segment bufalloc handed out, or the storage of a dynamic array (no segment: reached through the array). */
     private static final class Block {
@@ -278,6 +335,7 @@ public final class CrashFuzzer {
         /** A checked buffer block's own scope (an old handle of a block resized in place shares it). */
         final MemorySegment.Scope ownScope;
         final Arr array;              // an array's storage or data view: the array
+        Chunk chunk;                  // a growing allocator's block in one of its chunks (native or heap)
         int depthLow;                 // the frames it may belong to: it is freed by closing frame depthLow..depthHigh
         int depthHigh;
         boolean framesUnknown;        // allocated while the root's frames were uncertain
@@ -320,7 +378,7 @@ public final class CrashFuzzer {
         public String toString() {
             return (array != null && segment == null ? "storage" : "block") + "#" + id + "[" + size + " B at 0x"
                     + Long.toHexString(start) + ", " + lifetime.name().toLowerCase(java.util.Locale.ROOT)
-                    + (buf != null ? " in " + buf : "") + ", via " + via + ", " + state + (why != null ? " by " + why : "")
+                    + (buf != null ? " in " + buf : "") + (chunk != null ? " in " + chunk : "") + ", via " + via + ", " + state + (why != null ? " by " + why : "")
                     + (ended ? ", ended" : "") + (held ? ", held" : "")
                     + (memoryFreed ? ", memory handed out again" : "") + (origin.isEmpty() ? "" : ", from " + origin) + "]";
         }
@@ -382,6 +440,9 @@ public final class CrashFuzzer {
     private long documentedThrows;
     private long violations;
     private long startNanos;
+    /** A growing root's chunk state just before the call whose block is tracked next ({@link #beforeCall}). */
+    private Owner callRoot;
+    private long[] callProbe;
 
     CrashFuzzer(long seed, boolean trace, PrintStream log) {
         this.seed = seed;
@@ -423,6 +484,7 @@ public final class CrashFuzzer {
         first.close();
         scratchBuf = new Buf(++nextId, base, scratchRoot.capacity());
         scratch = new Owner(++nextId, Kind.SCRATCH, scratchRoot, null, null, scratchBuf, false, false, 0, true);
+        scratch.chunkProbe = scratchRoot.chunkProbe();
         malloc = new Owner(++nextId, Kind.MALLOC, Kind.MALLOC.open(), null, null, null, false, false, 0, true);
         heap = new Owner(++nextId, Kind.HEAP, Kind.HEAP.open(), null, null, null, false, false, 0, true);
         roots.add(scratch);
@@ -672,6 +734,7 @@ public final class CrashFuzzer {
         return switch (block.lifetime) {
             case BUFFER, HEAP -> false;        // the caller's buffer
             case VIEW, GENERATION -> block.ended;   // the view's scope ends with its frame; a generation's on reset
+            case CHUNK -> block.root.chunksFreed;   // the allocator keeps its chunks until it closes
             case OWN -> true;
         };
     }
@@ -781,9 +844,13 @@ public final class CrashFuzzer {
         long alignment = pickAlignment();
         note("allocate " + size + "/" + alignment + " via " + owner);
         MemorySegment[] result = new MemorySegment[1];
+        long[] before = beforeCall(owner);
         Throwable thrown = attempt(() -> result[0] = owner.isView
                 ? owner.arena.allocate(size, alignment) : owner.allocator().allocate(size, alignment));
         Expect expect = usability(owner);
+        if (thrown != null) {
+            checkRefusalTookNoChunk(owner, before, "allocate(" + size + ", " + alignment + ")");
+        }
         if (judge("allocate(" + size + ", " + alignment + ") via " + owner, thrown, expect, unusableCategory(owner),
                 () -> acceptableRefusal(owner, thrown, alignment) ? null : "valid-request-refused")) {
             if (expect == Expect.FAIL) {
@@ -807,6 +874,7 @@ public final class CrashFuzzer {
             Block block = track(result[0], owner, null, List.of());
             block.origin = "op " + op + ": allocate";
             Owner root = owner.root;
+            checkChunkRule(block, owner, expect, before, size, alignment);
             if (block.buf != null && !owner.isView && root.kind.checked && block.buf.rescopable()
                     && block.lifetime != Lifetime.OWN && block.size > 0) {
                 violation("checked-block-unscoped", "checked " + root + " handed out " + block + " in the buffer's own"
@@ -846,13 +914,139 @@ public final class CrashFuzzer {
         return root.kind == Kind.SHARED ? Lifetime.GENERATION : Lifetime.OWN;
     }
 
+    /**
+     * Notes a growing root's chunk state before a call that may hand out a block through {@code owner}, for
+     * {@link #chunkOf} to learn a chunk the call takes; returns it (null for other kinds).
+     */
+    private long[] beforeCall(Owner owner) {
+        Owner root = owner.root;
+        callRoot = root;
+        callProbe = root.kind.growing && !owner.isView && root.chunkProbe != null ? root.chunkProbe.read() : null;
+        return callProbe;
+    }
+
+    /** The size of the {@code index}-th chunk (from 1) of a growing root, by the documented rule. */
+    private static long chunkSize(Owner root, long index) {
+        long size = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, root.buf.size));
+        for (long i = 2; i <= index && size < MAX_CHUNK; i++) {
+            size = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, size * 2));
+        }
+        return size;
+    }
+
+    /** The bytes of the first {@code count} chunks of a growing root, by the documented rule. */
+    private static long chunkBytes(Owner root, long count) {
+        long bytes = 0;
+        for (long i = 1; i <= count; i++) {
+            bytes += chunkSize(root, i);
+        }
+        return bytes;
+    }
+
+    /**
+     * The chunk of a growing root that a segment handed out through {@code via} lies in, or null (a block of
+     * the buffer, a view's, or a block of its own from the fallback). A segment in no chunk the model knows is
+     * in a new one if the allocator's statistics count more chunks than the model knows, and the call that
+     * handed it out took one (or the model did not see the state before it): the model learns the chunk then.
+     * Where the chunk starts follows from the cursor's move, if the call took exactly that chunk: the block
+     * starts the chunk, after the padding its alignment needs.
+     */
+    private Chunk chunkOf(Owner via, Object mem, long start, long size, Buf buf) {
+        Owner root = via.root;
+        if (!root.kind.growing || via.isView || buf != null) {
+            return null;
+        }
+        for (Chunk chunk : root.chunks) {
+            if (chunk.contains(mem, start, size)) {
+                return chunk;
+            }
+        }
+        long[] now = root.chunkProbe == null ? null : root.chunkProbe.read();
+        long[] before = callRoot == root ? callProbe : null;
+        if (now == null || now[1] <= root.chunks.size() || (before != null && before[1] >= now[1])) {
+            return null;   // no chunk the model has not seen, or none taken by this call: a block of its own
+        }
+        if (now[2] != chunkBytes(root, now[1]) && !root.chunkSizesReported && !root.uncertain) {
+            root.chunkSizesReported = true;
+            violation("chunk-sizes", root + " holds " + now[1] + " chunks of " + now[2] + " bytes in all; the"
+                    + " documented sizing (from " + root.buf.size + " B, at least " + MIN_CHUNK + ", doubling, at most "
+                    + MAX_CHUNK + ") gives " + chunkBytes(root, now[1]));
+        }
+        boolean exact = before != null && before[1] == now[1] - 1;
+        long chunkSize = chunkSize(root, now[1]);   // the newest chunk, the biggest of those it may lie in
+        long low;
+        long high;
+        if (mem != NATIVE) {
+            low = 0;       // the fallback's own array
+            high = 0;
+        } else {
+            long padding = exact ? now[0] - before[0] - size : -1;
+            if (padding >= 0 && padding < MAX_PICKED_ALIGNMENT && (start - padding) % CHUNK_START_ALIGNMENT == 0) {
+                low = start - padding;
+                high = low;
+            } else {
+                exact = false;
+                low = start - MAX_PICKED_ALIGNMENT + CHUNK_START_ALIGNMENT;
+                high = start;
+            }
+        }
+        Chunk chunk = new Chunk(exact ? (int) now[1] : 0, chunkSize, mem, low, high);
+        if (!chunk.contains(mem, start, size)) {
+            violation("block-beyond-chunk", "a block of " + size + " B at 0x" + Long.toHexString(start) + " from "
+                    + root + " does not fit in the " + chunk + " it opened");
+        }
+        root.chunks.add(chunk);
+        if (trace) {
+            log.println("  + " + chunk + " of " + root);
+        }
+        return chunk;
+    }
+
+    /**
+     * A request through a live growing allocator that did not land in its buffer must land in a chunk when it is
+     * not oversized (over half the next chunk in size, alignment, or the two together); an oversized one may land
+     * in the chunk the cursor is in, if it fits there (as in the buffer), but must not take a new chunk.
+     */
+    private void checkChunkRule(Block block, Owner owner, Expect expect, long[] before, long size, long alignment) {
+        Owner root = owner.root;
+        if (!root.kind.growing || owner.isView || expect != Expect.SUCCEED || before == null || block.buf != null
+                || lenient(block) || inClosedBufferRange(block) || root.chunks.size() < before[1]) {
+            return;
+        }
+        long half = chunkSize(root, before[1] + 1) / 2;
+        boolean oversized = size > half || alignment > half || size + alignment > half;
+        long[] now = root.chunkProbe.read();
+        boolean tookChunk = now != null && now[1] > before[1];
+        if (oversized ? tookChunk : block.chunk == null) {
+            violation("chunk-rule", "allocate(" + size + ", " + alignment + ") via " + owner + " gave " + block
+                    + (tookChunk ? " and took a chunk" : "") + ", but the request is " + (oversized ? "" : "not ")
+                    + "oversized (half the next chunk: " + half + " B)");
+        }
+    }
+
+    /**
+     * A request a growing allocator refused must leave its chunks as they were ("if it fails, nothing changes"),
+     * but for its first chunk, which it may take to learn that the fallback's chunks cannot align the request
+     * (heap memory), and keeps for later requests: otherwise every refused request could take another chunk.
+     */
+    private void checkRefusalTookNoChunk(Owner owner, long[] before, String call) {
+        Owner root = owner.root;
+        long[] now = before == null || root.chunkProbe == null ? null : root.chunkProbe.read();
+        if (now != null && before[1] > 0 && now[1] > before[1] && !root.uncertain) {
+            violation("refused-request-took-chunk", call + " via " + owner + " was refused, but the allocator went from "
+                    + before[1] + " to " + now[1] + " chunks (" + now[2] + " bytes)");
+        }
+    }
+
     /** Starts tracking a segment bufalloc handed out; checks that it overlaps no live block but those it replaces. */
     private Block track(MemorySegment segment, Owner via, Arr array, List<Block> replaced) {
         Owner root = via.root;
         Object mem = memOf(segment);
         Buf buf = bufferOf(root, mem, segment.address(), segment.byteSize(), segment);
+        Chunk chunk = chunkOf(via, mem, segment.address(), segment.byteSize(), buf);
         Block block = new Block(++nextId, segment, via, buf, mem, segment.address(), segment.byteSize(),
-                lifetimeOf(segment, via, buf), segment.scope(), array);
+                chunk != null && mem == NATIVE ? Lifetime.CHUNK : lifetimeOf(segment, via, buf), segment.scope(), array);
+        block.chunk = chunk;
         if (buf != null && !buf.rescopable() && block.lifetime != Lifetime.BUFFER && block.lifetime != Lifetime.HEAP
                 && !lenient(block)) {
             // A scope of bufalloc's over memory its owner may free: the segment could outlive the memory.
@@ -908,10 +1102,11 @@ public final class CrashFuzzer {
             }
             boolean sameArray = fresh.array != null && fresh.array == other.array;
             boolean sameBuffer = other.buf != null && fresh.buf != null && other.buf.top == fresh.buf.top;
-            if (sameBuffer) {
-                // The buffer's bytes may be handed out again after a free, reset or frame close; but not while a
-                // block is live, nor a shared allocator's before its reset. A dropped allocator's claim may have
-                // been collected, and another allocator now manages the buffer.
+            boolean sameChunk = other.chunk != null && other.chunk == fresh.chunk;
+            if (sameBuffer || sameChunk) {
+                // The buffer's (or chunk's) bytes may be handed out again after a free, reset or frame close; but
+                // not while a block is live, nor a shared allocator's before its reset. A dropped allocator's claim
+                // may have been collected, and another allocator now manages the buffer.
                 boolean otherAllocator = other.root != fresh.root && other.root.dropped;
                 if ((other.state == State.LIVE || other.held) && !lenient(other) && !sameArray && !otherAllocator) {
                     violation("overlap", "new " + fresh + " overlaps " + (other.held ? "freed but held " : "live ")
@@ -929,13 +1124,21 @@ public final class CrashFuzzer {
         }
     }
 
-    /** Memory a shared allocator holds until its next reset or close was handed out again: a violation. */
+    /**
+     * Memory a shared allocator holds until its next reset or close, or a chunk a growing allocator holds until
+     * it closes, was handed out again: a violation.
+     */
     private void heldMemoryHandedOut(Block other, String by) {
-        if (other.lifetime != Lifetime.GENERATION || other.state != State.STALE || other.ended || lenient(other)) {
-            return;
+        if (other.state != State.STALE || lenient(other)) {
+            return;   // a live block overlapped is a violation of its own
         }
-        violation("held-memory-reused", by + " overlaps " + other + ", whose memory its shared allocator holds"
-                + " until its next reset or close: a stale use of it would read another block");
+        if (other.lifetime == Lifetime.GENERATION && !other.ended) {
+            violation("held-memory-reused", by + " overlaps " + other + ", whose memory its shared allocator holds"
+                    + " until its next reset or close: a stale use of it would read another block");
+        } else if (other.lifetime == Lifetime.CHUNK && !other.root.chunksFreed) {
+            violation("chunk-memory-reused", by + " overlaps " + other + " (from " + other.origin + "), whose chunk"
+                    + " its allocator holds until it closes: a stale use of it would read another block");
+        }
     }
 
     /** Checks fresh memory from the JDK against every tracked block: if it overlaps one, that block's memory was freed. */
@@ -974,7 +1177,8 @@ public final class CrashFuzzer {
             if (usable(block.segment)) {
                 // The read would return freed memory (or crash, if it was unmapped): report it and go on.
                 violation("stale-segment-usable", "a read of " + block + " would return: its memory was given back"
-                        + " and is not the caller's buffer, but its segment's scope is alive");
+                        + (block.lifetime == Lifetime.CHUNK && !block.memoryFreed ? " (its allocator closed, freeing"
+                        + " its chunks)" : "") + " and is not the caller's buffer, but its segment's scope is alive");
                 return;
             }
             long offset = random.nextLong(block.size);
@@ -1188,6 +1392,7 @@ public final class CrashFuzzer {
         List<Block> aliases = aliases(block);
         String mustRefuse = refusalRequired(owner, block);
         Expect expect = blockCall(owner, block);
+        beforeCall(owner);
         Throwable thrown = attempt(() -> result[0] = owner.allocator().reallocate(block.segment, size, alignment));
         if (!judge("reallocate(" + block + ", " + size + ", " + alignment + ") through " + owner, thrown, expect,
                 mustRefuse, () -> acceptableRefusal(owner, thrown, alignment) ? null : "valid-request-refused")) {
@@ -1223,8 +1428,8 @@ public final class CrashFuzzer {
         }
         // A block resized in place is the most recent one, of the innermost frame (the default); a heap
         // fallback block that the heap allocator resized keeps its slot in the ledger, so its frame.
-        if (block.heap() && block.buf == null && fresh.heap() && fresh.buf == null
-                && block.root.kind.fallback == Kind.Fallback.HEAP) {
+        if (block.heap() && block.buf == null && block.chunk == null && fresh.heap() && fresh.buf == null
+                && fresh.chunk == null && block.root.kind.fallback == Kind.Fallback.HEAP) {
             fresh.depthLow = block.depthLow;
             fresh.depthHigh = block.depthHigh;
             fresh.framesUnknown = block.framesUnknown;
@@ -1422,11 +1627,13 @@ public final class CrashFuzzer {
     }
 
     private void newRoot() {
-        Kind kind = switch (random.nextInt(9)) {
+        Kind kind = switch (random.nextInt(12)) {
             case 0, 1 -> Kind.BUFFER;
             case 2 -> Kind.BUFFER_HEAP_FALLBACK;
             case 3 -> Kind.BUFFER_NO_FALLBACK;
             case 4, 5 -> Kind.CHECKED;
+            case 6, 7 -> Kind.GROWING;
+            case 8 -> Kind.GROWING_HEAP_FALLBACK;
             default -> Kind.SHARED;
         };
         Buf buf = random.nextInt(10) < 7 ? newBuffer() : pickBuffer();
@@ -1495,6 +1702,9 @@ public final class CrashFuzzer {
             }
             Owner root = new Owner(++nextId, kind, subject[0], null, null, buf, false, false, 0, false);
             root.bufferScope = new WeakReference<>(buf.segment.scope());
+            if (kind.growing) {
+                root.chunkProbe = subject[0].chunkProbe();
+            }
             roots.add(root);
             buf.top.claimants.add(root);
         }
@@ -1607,6 +1817,7 @@ public final class CrashFuzzer {
             return;
         }
         if (done) {
+            root.chunksFreed = true;
             endAll(root, Why.CLOSE);
             root.closed = true;
         } else if (thrown != null) {
@@ -1730,6 +1941,7 @@ public final class CrashFuzzer {
         long capacity = random.nextBoolean() ? 0 : 1 + random.nextInt(64);
         note("new array of " + capacity + " over " + owner);
         Kind.LongArray[] array = new Kind.LongArray[1];
+        beforeCall(owner);
         Throwable thrown = attempt(() -> array[0] = Kind.longArray(owner.allocator(), capacity));
         Expect expect = capacity == 0 ? Expect.SUCCEED : usability(owner);
         if (!judge("a new array over " + owner, thrown, expect, unusableCategory(owner),
@@ -1806,6 +2018,7 @@ public final class CrashFuzzer {
             if (grows && !arr.closed && root.buf != null && root.buf.closed()) {
                 // Grow without writing: the new storage may be a slice of the closed buffer, checked before use.
                 long capacity = Math.max(32, capacityBefore * 2);
+                beforeCall(arr.owner);
                 Throwable thrown = attempt(() -> arr.array.reserve(capacity));
                 op++;
                 if (!judge("reserve(" + capacity + ") of " + arr, thrown, Expect.ANY, "", () -> null)) {
@@ -1828,6 +2041,7 @@ public final class CrashFuzzer {
             } else {
                 expect = storage != null && storage.state == State.LIVE && !mayThrow(storage) ? Expect.SUCCEED : Expect.ANY;
             }
+            beforeCall(arr.owner);
             Throwable thrown = attempt(() -> arr.array.push(value));
             op++;
             if (staleWrite && thrown == null) {
@@ -1878,6 +2092,7 @@ public final class CrashFuzzer {
         Block view = new Block(++nextId, data[0], storage.via, storage.buf, storage.mem, data[0].address(),
                 data[0].byteSize(), storage.lifetime, data[0].scope(), arr);
         view.origin = "op " + op + ": data() of " + arr;
+        view.chunk = storage.chunk;
         view.depthLow = storage.depthLow;
         view.depthHigh = storage.depthHigh;
         view.framesUnknown = storage.framesUnknown;
@@ -2014,15 +2229,17 @@ public final class CrashFuzzer {
         }
         Owner root = arr.owner.root;
         Buf buf = bufferOf(root, mem, start, bytes, data);
-        Block storage = new Block(++nextId, null, arr.owner, buf, mem, start, bytes, lifetimeOf(data, arr.owner, buf),
-                data.scope(), arr);
+        Chunk chunk = chunkOf(arr.owner, mem, start, bytes, buf);
+        Block storage = new Block(++nextId, null, arr.owner, buf, mem, start, bytes,
+                chunk != null && mem == NATIVE ? Lifetime.CHUNK : lifetimeOf(data, arr.owner, buf), data.scope(), arr);
+        storage.chunk = chunk;
         storage.depthLow = root.frames.size();
         storage.depthHigh = root.frames.size();
         storage.framesUnknown = root.framesUncertain;
         storage.origin = "op " + op + ": storage of " + arr + (old != null ? " after storage#" + old.id + " (" + old.state
                 + ")" : "");
-        if (old != null && old.state == State.LIVE && old.heap() && old.buf == null && storage.heap() && buf == null
-                && root.kind.fallback == Kind.Fallback.HEAP) {
+        if (old != null && old.state == State.LIVE && old.heap() && old.buf == null && old.chunk == null
+                && storage.heap() && buf == null && chunk == null && root.kind.fallback == Kind.Fallback.HEAP) {
             storage.depthLow = old.depthLow;   // a heap fallback block the fallback resized keeps its frame
             storage.depthHigh = old.depthHigh;
             storage.framesUnknown = old.framesUnknown;
@@ -2085,6 +2302,9 @@ public final class CrashFuzzer {
         }
         // Memory that is not in the other allocator's buffer is not its block: it must refuse it.
         boolean inItsBuffer = other.buf != null && other.buf.contains(block.mem, block.start, block.size);
+        for (Chunk chunk : other.chunks) {
+            inItsBuffer |= chunk.contains(block.mem, block.start, block.size);   // its chunks are its memory too
+        }
         note("free " + block + " through foreign " + other);
         Throwable thrown = attempt(() -> other.allocator().free(block.segment));
         if (thrown == null) {
@@ -2144,6 +2364,10 @@ public final class CrashFuzzer {
         long alignment = random.nextInt(2) == 0 ? 1 : pickAlignment();
         long used = root.subject.usedBytes();
         long end = slice.address() - buf.start + slice.byteSize();
+        // A growing allocator that went on to a chunk counts the chunks' bytes in usedBytes: what it left in use in
+        // the buffer is not known, only that it is at most that.
+        long[] chunkState = root.kind.growing ? root.chunkProbe.read() : null;
+        boolean bufferUseUnknown = chunkState != null && chunkState[1] > 0;
         Expect expect;
         String failCategory = unusableCategory(owner);
         Expect usable = usability(owner);
@@ -2157,6 +2381,8 @@ public final class CrashFuzzer {
         } else if (end > used) {
             expect = Expect.FAIL;  // not below the cursor: cannot be a live block
             failCategory = "beyond-cursor-accepted";
+        } else if (bufferUseUnknown) {
+            expect = Expect.ANY;
         } else {
             expect = Expect.SUCCEED;
         }
@@ -2166,6 +2392,7 @@ public final class CrashFuzzer {
                 + (reallocate ? " to " + size + "/" + alignment : "") + " through " + owner;
         note(call);
         MemorySegment[] result = new MemorySegment[1];
+        beforeCall(owner);
         Throwable thrown = attempt(() -> {
             if (reallocate) {
                 result[0] = owner.allocator().reallocate(target, size, alignment);
@@ -2223,6 +2450,7 @@ public final class CrashFuzzer {
         note("allocate on another thread via " + owner);
         MemorySegment[] result = new MemorySegment[1];
         Throwable[] thrown = new Throwable[1];
+        beforeCall(owner);
         Thread thread = Thread.ofVirtual().start(() -> thrown[0] = attempt(() -> result[0] = owner.isView
                 ? owner.arena.allocate(16, 8) : owner.allocator().allocate(16, 8)));
         try {

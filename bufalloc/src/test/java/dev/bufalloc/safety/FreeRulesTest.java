@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * and the next allocation must not overlap a live block. A reallocate of an empty slice that was never
  * allocated, below or at the cursor, cannot be told from a block (as the contract says): it moves to a new
  * block past the cursor, gives nothing back and changes nothing else. For the buffer allocator, checked
- * mode and the shared allocator.
+ * mode, the shared allocator and a growing allocator (in its buffer, the same rules).
  */
 @Tag("safety")
 class FreeRulesTest {
@@ -56,7 +56,7 @@ class FreeRulesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = Kind.class, names = {"BUFFER", "CHECKED", "SHARED"})
+    @EnumSource(value = Kind.class, names = {"BUFFER", "CHECKED", "SHARED", "GROWING"})
     void aFreeOfABlockFromBeforeResetThatEndsAtTheNewCursorDoesNotRewindIntoALiveBlock(Kind kind) {
         open(kind);
         allocator.allocate(8, 1);
@@ -73,7 +73,7 @@ class FreeRulesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = Kind.class, names = {"BUFFER", "CHECKED", "SHARED"})
+    @EnumSource(value = Kind.class, names = {"BUFFER", "CHECKED", "SHARED", "GROWING"})
     void aFreeOfASliceSpanningTwoLiveBlocksDoesNotRewindIntoThem(Kind kind) {
         open(kind);
         MemorySegment first = allocator.allocate(8, 1);   // [0, 8)
@@ -88,7 +88,7 @@ class FreeRulesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = Kind.class, names = {"BUFFER", "CHECKED", "SHARED"})
+    @EnumSource(value = Kind.class, names = {"BUFFER", "CHECKED", "SHARED", "GROWING"})
     void aFreeOfTheWholeBufferDoesNotRewindIntoItsLiveBlocks(Kind kind) {
         open(kind);
         MemorySegment first = allocator.allocate(32, 1);
@@ -103,7 +103,7 @@ class FreeRulesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = Kind.class, names = {"BUFFER", "CHECKED", "SHARED"})
+    @EnumSource(value = Kind.class, names = {"BUFFER", "CHECKED", "SHARED", "GROWING"})
     void aReallocateOfAnEmptySliceThatWasNeverAllocatedMovesToANewBlockPastTheCursorAndChangesNothingElse(Kind kind) {
         open(kind);
         MemorySegment first = allocator.allocate(8, 1);   // [0, 8)

@@ -2,6 +2,7 @@ package dev.bufalloc.safety;
 
 import dev.bufalloc.Allocator;
 import dev.bufalloc.BufferAllocator;
+import dev.bufalloc.BufferStatistics;
 import dev.bufalloc.Frame;
 import dev.bufalloc.Scratch;
 import dev.bufalloc.system.HeapAllocator;
@@ -10,6 +11,7 @@ import dev.bufalloc.system.MallocAllocator;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.WeakReference;
 
 /**
  * Every kind of allocator the safety tests attack, and the ONLY file of this package that names
@@ -33,14 +35,24 @@ enum Kind {
     BUFFER_NO_FALLBACK(true, true, true, false, Fallback.NONE),
     /** A checked buffer allocator (falling back to the context allocator): every stale use must throw. */
     CHECKED(true, true, true, true, Fallback.NATIVE),
+    /**
+     * A growing buffer allocator: a full buffer bumps on in chunks taken from the context allocator (malloc),
+     * kept until close; oversized requests get C-library blocks of their own.
+     */
+    GROWING(true, true, true, false, Fallback.NATIVE, true),
+    /** A growing buffer allocator whose chunks (and oversized blocks) come from the Java heap allocator. */
+    GROWING_HEAP_FALLBACK(true, true, true, false, Fallback.HEAP, true),
     /** The thread-safe buffer allocator, falling back to the context allocator. */
     SHARED(true, false, false, false, Fallback.NATIVE),
     /** The default malloc allocator. */
     MALLOC(false, false, false, false, Fallback.NONE),
     /** The Java heap allocator. */
     HEAP(false, false, false, false, Fallback.NONE),
-    /** This thread's scratch allocator: frames come from {@code Scratch.push()}. */
-    SCRATCH(false, true, true, false, Fallback.NATIVE);
+    /**
+     * This thread's scratch allocator: frames come from {@code Scratch.push()}. It grows: its chunks are
+     * automatic memory, never freed while a block can reach them.
+     */
+    SCRATCH(false, true, true, false, Fallback.NATIVE, true);
 
     /** Where a buffer allocator's requests go when its buffer is full. */
     enum Fallback { NATIVE, HEAP, NONE }
@@ -54,13 +66,29 @@ enum Kind {
     /** Whether it is in checked mode. */
     final boolean checked;
     final Fallback fallback;
+    /** Whether a full buffer bumps on in chunks it takes from the fallback and keeps (see {@link Subject#chunkProbe}). */
+    final boolean growing;
 
     Kind(boolean overBuffer, boolean frames, boolean confined, boolean checked, Fallback fallback) {
+        this(overBuffer, frames, confined, checked, fallback, false);
+    }
+
+    Kind(boolean overBuffer, boolean frames, boolean confined, boolean checked, Fallback fallback, boolean growing) {
         this.overBuffer = overBuffer;
         this.frames = frames;
         this.confined = confined;
         this.checked = checked;
         this.fallback = fallback;
+        this.growing = growing;
+    }
+
+    /**
+     * What the model may read of a growing allocator, without keeping it reachable: {@link #read()} gives
+     * {@code {usedBytes, chunks, chunkBytes}} (the bytes in use in the buffer and the chunks, and the chunks it
+     * holds, from its statistics), or null once the allocator was collected.
+     */
+    interface ChunkProbe {
+        long[] read();
     }
 
     /**
@@ -102,6 +130,11 @@ enum Kind {
         default long capacity() {
             throw new UnsupportedOperationException("no buffer: " + allocator());
         }
+
+        /** What the model may read of the allocator's chunks ({@linkplain Kind#growing growing} kinds). */
+        default ChunkProbe chunkProbe() {
+            throw new UnsupportedOperationException("no chunks: " + allocator());
+        }
     }
 
     /** A growable array of {@code long}s over an allocator: bufalloc's dynamic array, as the tests use it. */
@@ -137,6 +170,8 @@ enum Kind {
             case BUFFER_HEAP_FALLBACK -> bufferAllocator(BufferAllocator.of(buffer, HeapAllocator.instance()));
             case BUFFER_NO_FALLBACK -> bufferAllocator(BufferAllocator.withoutFallback(buffer));
             case CHECKED -> bufferAllocator(BufferAllocator.ofChecked(buffer));
+            case GROWING -> bufferAllocator(BufferAllocator.ofGrowing(buffer));
+            case GROWING_HEAP_FALLBACK -> bufferAllocator(BufferAllocator.ofGrowing(buffer, HeapAllocator.instance()));
             case SHARED -> sharedAllocator(BufferAllocator.ofShared(buffer));
             case MALLOC -> MallocAllocator::instance;
             case HEAP -> HeapAllocator::instance;
@@ -178,7 +213,17 @@ enum Kind {
             @Override public Subject push() { return frame(Scratch.push()); }
             @Override public long usedBytes() { return outer[0].allocator().usedBytes(); }
             @Override public long capacity() { return outer[0].allocator().capacity(); }
+            @Override public ChunkProbe chunkProbe() { return () -> chunkState(outer[0].allocator()); }
         };
+    }
+
+    /** {@code {usedBytes, chunks, chunkBytes}} of {@code allocator}, or null. */
+    private static long[] chunkState(BufferAllocator allocator) {
+        if (allocator == null) {
+            return null;
+        }
+        BufferStatistics statistics = allocator.statistics();
+        return new long[] {allocator.usedBytes(), statistics.chunks(), statistics.chunkBytes()};
     }
 
     /** A frame on this thread's scratch allocator: {@code Scratch.push()}. */
@@ -214,6 +259,10 @@ enum Kind {
             @Override public Subject push() { return frame(allocator.push()); }
             @Override public long usedBytes() { return allocator.usedBytes(); }
             @Override public long capacity() { return allocator.capacity(); }
+            @Override public ChunkProbe chunkProbe() {
+                WeakReference<BufferAllocator> weak = new WeakReference<>(allocator);
+                return () -> chunkState(weak.get());
+            }
         };
     }
 

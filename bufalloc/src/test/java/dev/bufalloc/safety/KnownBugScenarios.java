@@ -17,7 +17,8 @@ import java.util.Locale;
  * API only, with no restricted call. The shared allocator's scenarios breach the guarantee (a stale segment
  * must throw {@link IllegalStateException} or read memory that is still the caller's or the allocator's,
  * never freed memory); the claim scenario lets two live allocators hand out the same bytes; the checked
- * scenarios make a live block unusable (it throws: safe, but against the contract).
+ * scenarios make a live block unusable (it throws: safe, but against the contract); the growing heap scenarios
+ * refuse valid requests, and pile up chunks until the heap runs out.
  *
  * <p>Run one: {@code java --enable-native-access=ALL-UNNAMED -cp <test class path>
  * dev.bufalloc.safety.KnownBugScenarios NAME}. Exit status: 0 correct ("CORRECT: ..." on stdout), 3 wrong
@@ -78,7 +79,22 @@ public final class KnownBugScenarios {
          * that does not move the cursor.
          */
         CHECKED_EMPTY_BLOCK_ENDED_BY_ANOTHER_FREE("checked mode: an empty block is ended by the free of the next"
-                + " block, which starts at its offset");
+                + " block, which starts at its offset"),
+        /**
+         * A growing allocator whose fallback is the heap allocator, its buffer full: every request is refused with
+         * IllegalArgumentException, because {@code ChunkChain} asks the fallback for chunks aligned to 16 bytes,
+         * and the heap allocator aligns to at most 8. The allocator cannot grow at all.
+         */
+        GROWING_HEAP_CHUNK_REFUSED("a growing allocator over the heap allocator refuses a valid request once its"
+                + " buffer is full"),
+        /**
+         * A growing allocator whose chunks are heap memory (at most 8-byte aligned), its buffer full: a request
+         * aligned to 16 fits no chunk, so {@code ChunkChain.next} takes a new one, twice the last, finds that it
+         * cannot align it either, and the request is refused; the chunk stays until close. Each such request
+         * takes another chunk: a few dozen hold gigabytes, and the heap runs out.
+         */
+        GROWING_HEAP_CHUNKS_PILE_UP("a growing allocator over the heap allocator takes a new chunk for every"
+                + " over-aligned request it refuses");
 
         final String description;
 
@@ -164,6 +180,40 @@ public final class KnownBugScenarios {
                     wrong("free() of the live empty block threw " + e + ": the free of the next block ended it");
                 }
                 correct("the empty block is still a live block");
+            }
+            case GROWING_HEAP_CHUNK_REFUSED -> {
+                Kind.Subject growing = Kind.GROWING_HEAP_FALLBACK.open(Arena.ofAuto().allocate(64));
+                growing.allocator().allocate(64, 1);   // the buffer is full
+                MemorySegment block;
+                try {
+                    block = growing.allocator().allocate(8, 8);
+                } catch (IllegalArgumentException e) {
+                    wrong("allocate(8, 8) on the full buffer threw " + e + ": the heap allocator gives 8-byte alignment");
+                    return;
+                }
+                block.set(ValueLayout.JAVA_LONG, 0, 42);
+                correct("allocate(8, 8) on the full buffer gave " + block + ", in a chunk of "
+                        + growing.chunkProbe().read()[2] + " bytes");
+            }
+            case GROWING_HEAP_CHUNKS_PILE_UP -> {
+                Kind.Subject growing = Kind.GROWING_HEAP_FALLBACK.open(Arena.ofAuto().allocate(64));
+                growing.allocator().allocate(64, 1);   // the buffer is full
+                int refused = 0;
+                for (int i = 0; i < 12; i++) {
+                    try {
+                        growing.allocator().allocate(8, 16);   // more than a heap chunk aligns
+                    } catch (IllegalArgumentException e) {
+                        refused++;
+                    }
+                }
+                long[] state = growing.chunkProbe().read();
+                if (state[1] > 1) {
+                    wrong(refused + " of 12 requests aligned to 16 were refused, and the allocator now holds " + state[1]
+                            + " chunks of " + state[2] + " bytes in all: each refused request took a chunk");
+                }
+                growing.allocator().allocate(8, 8);
+                correct(refused + " of 12 requests aligned to 16 were refused; the allocator holds " + state[1]
+                        + " chunk(s), " + state[2] + " bytes");
             }
         }
     }

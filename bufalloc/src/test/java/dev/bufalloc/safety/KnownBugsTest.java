@@ -55,6 +55,16 @@ class KnownBugsTest {
         run(Scenario.CHECKED_EMPTY_BLOCK_ENDED_BY_ANOTHER_FREE);
     }
 
+    @Test
+    void aGrowingAllocatorOverTheHeapAllocatorGrows() {
+        run(Scenario.GROWING_HEAP_CHUNK_REFUSED);
+    }
+
+    @Test
+    void refusedOverAlignedRequestsDoNotPileUpHeapChunks() {
+        run(Scenario.GROWING_HEAP_CHUNKS_PILE_UP);
+    }
+
     private static void run(Scenario scenario) {
         ChildJvm.Result result = ChildJvm.run("known-bug-" + scenario.argument(), KnownBugScenarios.class,
                 List.of(), List.of(scenario.argument()), TIMEOUT);

@@ -14,10 +14,14 @@
  *       scope of its own (malloc's, a confined allocator's C-library fallback blocks, checked blocks over a
  *       buffer only the garbage collector frees) throws once freed, moved or released; a shared allocator's
  *       C-library fallback block is held until the next reset or close (no one else may get that memory),
- *       then throws; heap memory is always safe. It checks, besides crashes and undocumented exceptions:
+ *       then throws; a growing allocator's (and scratch's) block in one of its chunks reads the chunk, which the
+ *       allocator keeps, until the allocator closes, then throws; heap memory is always safe. It checks,
+ *       besides crashes and undocumented exceptions:
  *       no stale segment that must throw is usable; no new block overlaps a live one (nor a shared
- *       allocator's freed buffer block before its reset, nor held memory); no memory is freed under a live
- *       block; a valid call on a live allocator, or through the innermost frame, succeeds; a call that must be
+ *       allocator's freed buffer block before its reset, nor held memory, nor a chunk its allocator keeps); no
+ *       memory is freed under a live block; a growing allocator puts a request that overflows its buffer in a
+ *       chunk unless it is oversized, takes chunks of the documented sizes, and takes none for an oversized
+ *       or refused request; a valid call on a live allocator, or through the innermost frame, succeeds; a call that must be
  *       refused is (a closed allocator or frame, a frame with frames open inside it, a block whose scope is
  *       dead, a view's own memory, a buffer slice beyond the cursor, malloc freeing memory it never handed
  *       out, a thread a block or allocator is not confined to); closing an outer frame closes the inner ones
