@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A bump allocator over a buffer the caller preallocated, native or heap: Biscuit's
- * {@code std/buffer_allocator}. Allocation appends to the buffer; {@code free} costs nothing; when the
- * buffer is full, requests go to a fallback allocator (the context allocator by default), whose blocks are
+ * A bump allocator over a buffer the caller preallocated, native or heap: the port of the module
+ * {@code std/buffer_allocator} of the standard library of
+ * <a href="package-summary.html#biscuit">Biscuit</a>, a systems language.
+ * Allocation appends to the buffer; {@code free} costs nothing; when the buffer is full, requests go to
+ * a fallback allocator (the context allocator by default), whose blocks are
  * tracked and given back on {@link #free}, {@link #reset()} and {@link #close()}. After {@code reset()} the
  * whole buffer is free again.
  *

@@ -13,7 +13,9 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
  * A growable array of elements of one memory layout, in memory taken from an {@link Allocator}:
- * Biscuit's dynamic array {@code [..]T}. The elements may be of any layout, structs included, and
+ * the port of <a href="../package-summary.html#biscuit">Biscuit</a>'s dynamic array
+ * type {@code [..]T} ("dynamic array of {@code T}"). The elements may be of any layout, structs
+ * included, and
  * are read and written as segments: {@link #element(long)}, {@link #pushSlot()},
  * {@link #push(MemorySegment)}, {@link #set(long, MemorySegment)}, {@link #data()}.
  *
@@ -245,8 +247,8 @@ public sealed class DynamicArray implements AutoCloseable permits AddressArray, 
     }
 
     /**
-     * Frees the array's memory through its allocator: Biscuit's {@code array_terminate}. Afterwards every
-     * method but the plain getters ({@link #size()}, {@link #capacity()}, ...) throws
+     * Frees the array's memory through its allocator, as Biscuit's {@code array_terminate} does.
+     * Afterwards every method but the plain getters ({@link #size()}, {@link #capacity()}, ...) throws
      * {@link IllegalStateException}. Closing again has no effect.
      *
      * @throws RuntimeException what the allocator's {@code free} throws; the array is closed all the same

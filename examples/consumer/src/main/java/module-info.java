@@ -1,0 +1,4 @@
+/** A program that uses bufalloc as a module. */
+module com.example.consumer {
+    requires dev.bufalloc;
+}
