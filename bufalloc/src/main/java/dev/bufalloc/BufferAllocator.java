@@ -5,6 +5,7 @@ import dev.bufalloc.context.ContextAllocator;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A bump allocator over a buffer the caller preallocated, native or heap: Biscuit's
@@ -277,6 +278,23 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * may be stale on another thread than the owner, a shared allocator's are exact.
      */
     BufferStatistics statistics();
+
+    /**
+     * Names this allocator, for diagnostics, and returns it: the name shows in its {@code toString()} and in
+     * the messages of its exceptions. A name has no other effect; naming the allocator again replaces it.
+     *
+     * {@snippet class="dev.bufalloc.snippets.DiagnosticsSnippets" region="BufferAllocator.named"}
+     *
+     * @param name the name, for people to read; any string
+     * @return this allocator
+     * @throws NullPointerException if {@code name} is null
+     * @throws WrongThreadException if the allocator is confined to another thread
+     * @throws IllegalStateException if the allocator is closed
+     */
+    BufferAllocator named(String name);
+
+    /** {@return this allocator's name, if it was {@linkplain #named given one}} Any thread may call this. */
+    Optional<String> name();
 
     /**
      * {@return where the fallback blocks of a {@linkplain #ofChecked checked} allocator were allocated from,

@@ -6,10 +6,12 @@ import dev.bufalloc.internal.BufferRegion;
 import dev.bufalloc.internal.Checks;
 import dev.bufalloc.internal.FallbackLedger;
 import dev.bufalloc.internal.FrameStack;
+import dev.bufalloc.internal.jfr.Diagnostics;
 import dev.bufalloc.system.MallocAllocator;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -35,6 +37,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     private final FallbackLedger ledger;
     private final FrameStack frames = new FrameStack();
     private final BufferCounters counters = new BufferCounters();
+    final Diagnostics diagnostics = new Diagnostics();   // the name, and the JFR events off the bump
     private final Cleaner.Cleanable claim;     // null for a pooled allocator: its pool keeps it to itself
     private final Consumer<ConfinedBufferAllocator> whenIdle;   // a pool's: takes it back when its last frame closes
     private Thread owner;                      // null once closed
@@ -100,7 +103,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
 
     private MemorySegment allocateFromFallback(long byteSize, long byteAlignment) {
         if (!ledger.exists()) {
-            throw region.full(byteSize, byteAlignment, used);
+            throw region.full(byteSize, byteAlignment, used, diagnostics.quotedName());
         }
         MemorySegment block = ledger.allocate(byteSize, byteAlignment);
         counters.countFallback(byteSize);
@@ -353,8 +356,20 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     }
 
     @Override
+    public BufferAllocator named(String name) {
+        checkOwner();
+        diagnostics.name(name);
+        return this;
+    }
+
+    @Override
+    public Optional<String> name() {
+        return diagnostics.name();
+    }
+
+    @Override
     public String toString() {
-        return "BufferAllocator[" + region + ", used=" + used + ", fallbackBlocks=" + ledger.liveBlocks()
+        return "BufferAllocator[" + diagnostics.toStringPrefix() + region + ", used=" + used + ", fallbackBlocks=" + ledger.liveBlocks()
                 + (isChecked() ? ", checked" : "") + (owner == null ? ", closed]" : "]");
     }
 

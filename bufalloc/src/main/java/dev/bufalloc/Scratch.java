@@ -111,6 +111,7 @@ public final class Scratch {
         if (allocator == null) {
             allocator = new ConfinedBufferAllocator(Arena.ofAuto().allocate(size, 16), MallocAllocator.instance(),
                     Scratch::giveBack);
+            allocator.named("Scratch");
         }
         allocator.lendTo(thread);
         BORROWED.set(allocator);
