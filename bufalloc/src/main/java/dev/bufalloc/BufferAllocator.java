@@ -69,6 +69,14 @@ import java.util.Optional;
  * alive, and accessible from the calling thread; it throws {@link NullPointerException} if an argument is
  * null, {@link IllegalArgumentException} if the buffer is not such a segment, and
  * {@link IllegalStateException} if a live allocator already manages any byte of it.
+ *
+ * <h2 id="jfr">JFR events</h2>
+ * Off the bump, buffer allocators emit JDK Flight Recorder events, all disabled by default, in the category
+ * {@code bufalloc}: {@code dev.bufalloc.Overflow} for each request that did not fit the buffer (with its
+ * stack trace: who overflowed), and {@code dev.bufalloc.Sizing} on reset or close when the buffer overflowed
+ * since the allocator's last sizing event (its peak demand and a buffer size to try). The settings file
+ * {@code META-INF/bufalloc.jfc} in the jar records them and nothing else; see the README. When no
+ * recording enables them, they cost nothing.
  */
 public sealed interface BufferAllocator extends Allocator, AutoCloseable
         permits ConfinedBufferAllocator, SharedBufferAllocator {
@@ -280,8 +288,8 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
     BufferStatistics statistics();
 
     /**
-     * Names this allocator, for diagnostics, and returns it: the name shows in its {@code toString()} and in
-     * the messages of its exceptions. A name has no other effect; naming the allocator again replaces it.
+     * Names this allocator, for diagnostics, and returns it: the name shows in its {@code toString()}, in the
+     * messages of its exceptions and in its {@linkplain ##jfr JFR events}. A name has no other effect; naming the allocator again replaces it.
      *
      * {@snippet class="dev.bufalloc.snippets.DiagnosticsSnippets" region="BufferAllocator.named"}
      *

@@ -103,11 +103,13 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
 
     private MemorySegment allocateFromFallback(long byteSize, long byteAlignment) {
         if (!ledger.exists()) {
+            diagnostics.overflow(this, byteSize, byteAlignment, capacity, used, Diagnostics.NONE);
             throw region.full(byteSize, byteAlignment, used, diagnostics.quotedName());
         }
         MemorySegment block = ledger.allocate(byteSize, byteAlignment);
         counters.countFallback(byteSize);
         onFallback(byteSize);
+        diagnostics.overflow(this, byteSize, byteAlignment, capacity, used, Diagnostics.BLOCK);
         return block;
     }
 
@@ -206,6 +208,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         lastStart = -1;
         counters.countReset();
         assert invariant() && frames.depth() == 0 && lastStart == -1 : this;
+        diagnostics.sized(this, "reset");
         freeAllFallback(failure);
     }
 
@@ -214,6 +217,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         checkOwner();
         Throwable failure = endFrames(1);
         notePeak();
+        diagnostics.sized(this, "close");
         owner = null;
         onClose();
         if (claim != null) {

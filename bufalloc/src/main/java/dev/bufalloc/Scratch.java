@@ -112,6 +112,7 @@ public final class Scratch {
             allocator = new ConfinedBufferAllocator(Arena.ofAuto().allocate(size, 16), MallocAllocator.instance(),
                     Scratch::giveBack);
             allocator.named("Scratch");
+            allocator.diagnostics.scratchExhausted(allocator, size, SLOTS);
         }
         allocator.lendTo(thread);
         BORROWED.set(allocator);
@@ -129,6 +130,7 @@ public final class Scratch {
         int first = (int) Thread.currentThread().threadId();
         for (int i = 0; i < SLOTS; i++) {
             if (POOL.compareAndSet((first + i) & (SLOTS - 1), null, allocator)) {
+                allocator.diagnostics.scratchPooled(allocator, allocator.capacity(), POOL);
                 return;
             }
         }   // the pool is full: let the garbage collector have it

@@ -84,10 +84,12 @@ final class SharedBufferAllocator implements BufferAllocator {
         try {
             long current = checkOpen();
             if (!ledger.exists()) {
+                diagnostics.overflow(this, byteSize, byteAlignment, region.capacity, current & USED_MASK, Diagnostics.NONE);
                 throw region.full(byteSize, byteAlignment, current & USED_MASK, diagnostics.quotedName());
             }
             MemorySegment block = ledger.allocate(byteSize, byteAlignment);
             counters.countFallback(byteSize);
+            diagnostics.overflow(this, byteSize, byteAlignment, region.capacity, current & USED_MASK, Diagnostics.BLOCK);
             return block;
         } finally {
             lock.unlock();
@@ -180,6 +182,7 @@ final class SharedBufferAllocator implements BufferAllocator {
                 notePeak(current);
             } while (!STATE.compareAndSet(this, current, ((current & ~USED_MASK) + EPOCH_UNIT) & Long.MAX_VALUE));
             counters.countReset();
+            diagnostics.sized(this, "reset");
             ledger.freeAll();
         } finally {
             lock.unlock();
@@ -197,6 +200,7 @@ final class SharedBufferAllocator implements BufferAllocator {
                 notePeak(current);
                 usedAtClose = current & USED_MASK;
             } while (!STATE.compareAndSet(this, current, CLOSED));
+            diagnostics.sized(this, "close");
             claim.clean();
             ledger.freeAll();
         } finally {
