@@ -289,7 +289,8 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
 
     /**
      * Names this allocator, for diagnostics, and returns it: the name shows in its {@code toString()}, in the
-     * messages of its exceptions and in its {@linkplain ##jfr JFR events}. A name has no other effect; naming the allocator again replaces it.
+     * messages of its exceptions and in its {@linkplain ##jfr JFR events}. A name has no other effect; naming
+     * the allocator again replaces it.
      *
      * {@snippet class="dev.bufalloc.snippets.DiagnosticsSnippets" region="BufferAllocator.named"}
      *

@@ -373,7 +373,8 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
 
     @Override
     public String toString() {
-        return "BufferAllocator[" + diagnostics.toStringPrefix() + region + ", used=" + used + ", fallbackBlocks=" + ledger.liveBlocks()
+        return "BufferAllocator[" + diagnostics.toStringPrefix() + region + ", used=" + used
+                + ", fallbackBlocks=" + ledger.liveBlocks()
                 + (isChecked() ? ", checked" : "") + (owner == null ? ", closed]" : "]");
     }
 

@@ -84,12 +84,14 @@ final class SharedBufferAllocator implements BufferAllocator {
         try {
             long current = checkOpen();
             if (!ledger.exists()) {
-                diagnostics.overflow(this, byteSize, byteAlignment, region.capacity, current & USED_MASK, Diagnostics.NONE);
+                diagnostics.overflow(this, byteSize, byteAlignment, region.capacity, current & USED_MASK,
+                        Diagnostics.NONE);
                 throw region.full(byteSize, byteAlignment, current & USED_MASK, diagnostics.quotedName());
             }
             MemorySegment block = ledger.allocate(byteSize, byteAlignment);
             counters.countFallback(byteSize);
-            diagnostics.overflow(this, byteSize, byteAlignment, region.capacity, current & USED_MASK, Diagnostics.BLOCK);
+            diagnostics.overflow(this, byteSize, byteAlignment, region.capacity, current & USED_MASK,
+                    Diagnostics.BLOCK);
             return block;
         } finally {
             lock.unlock();
@@ -251,7 +253,8 @@ final class SharedBufferAllocator implements BufferAllocator {
 
     @Override
     public String toString() {
-        return "SharedBufferAllocator[" + diagnostics.toStringPrefix() + region + ", used=" + usedBytes() + (state == CLOSED ? ", closed]" : "]");
+        return "SharedBufferAllocator[" + diagnostics.toStringPrefix() + region + ", used=" + usedBytes()
+                + (state == CLOSED ? ", closed]" : "]");
     }
 
     // ---- under the lock ----------------------------------------------------------------------------
