@@ -128,9 +128,10 @@ public final class Scratch {
             return;
         }
         int first = (int) Thread.currentThread().threadId();
+        boolean fresh = allocator.diagnostics.takeFresh();   // before the pool publishes it to other threads
         for (int i = 0; i < SLOTS; i++) {
             if (POOL.compareAndSet((first + i) & (SLOTS - 1), null, allocator)) {
-                allocator.diagnostics.scratchPooled(allocator, allocator.capacity(), POOL);
+                allocator.diagnostics.scratchGrown(fresh, allocator, allocator.capacity(), POOL);
                 return;
             }
         }   // the pool is full: let the garbage collector have it

@@ -31,7 +31,7 @@ public final class Diagnostics {
     private volatile String name;
     private long sizedFallbackCount;   // at the last sizing event
     private long sizedPeakDemand;
-    private boolean pooled;            // a scratch allocator that a pool took in once
+    private boolean fresh;             // a scratch allocator made because the pool was exhausted, not yet pooled
 
     /** Makes the diagnostics of a new allocator, without a name. */
     public Diagnostics() {}
@@ -142,6 +142,7 @@ public final class Diagnostics {
      * @param poolSlots how many idle buffers the pool can hold
      */
     public void scratchExhausted(Object allocator, long bufferSize, int poolSlots) {
+        fresh = true;
         Registration.Once.ensure();
         ScratchExhaustedEvent event = new ScratchExhaustedEvent();
         if (event.shouldCommit()) {
@@ -153,18 +154,29 @@ public final class Diagnostics {
     }
 
     /**
-     * A scratch pool took {@code allocator} in: a grown event the first time, when it was made because the
-     * pool was exhausted and the pool now keeps it.
+     * {@return whether the scratch allocator was made because the pool was exhausted and was never given back
+     * since} Clears that. Call on the thread giving it back, before the pool publishes it to other threads:
+     * the thread that made it is the first to give it back.
+     */
+    public boolean takeFresh() {
+        boolean wasFresh = fresh;
+        fresh = false;
+        return wasFresh;
+    }
+
+    /**
+     * A scratch pool took {@code allocator} in: a grown event if it was {@linkplain #takeFresh fresh}, made
+     * because the pool was exhausted.
      *
+     * @param fresh what {@link #takeFresh()} said before the pool took it
      * @param allocator the allocator the pool took in
      * @param bufferSize its buffer's size
      * @param pool the pool's slots, null where idle
      */
-    public void scratchPooled(Object allocator, long bufferSize, AtomicReferenceArray<?> pool) {
-        if (pooled) {
+    public void scratchGrown(boolean fresh, Object allocator, long bufferSize, AtomicReferenceArray<?> pool) {
+        if (!fresh) {
             return;
         }
-        pooled = true;
         Registration.Once.ensure();
         ScratchGrownEvent event = new ScratchGrownEvent();
         if (event.shouldCommit()) {
