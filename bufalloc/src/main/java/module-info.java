@@ -14,6 +14,10 @@
  * on the module path, or {@code --enable-native-access=ALL-UNNAMED} on the class path.
  */
 module dev.bufalloc {
+    // Flight Recorder events (dev.bufalloc.internal.jfr): they extend jdk.jfr.Event, so must load
+    // wherever bufalloc does, on the class path and on the module path alike. Every JDK build has jdk.jfr.
+    requires jdk.jfr;
+
     exports dev.bufalloc;
     exports dev.bufalloc.context;
     exports dev.bufalloc.system;

@@ -3,4 +3,5 @@
  */
 module dev.bufalloc.moduletest {
     requires dev.bufalloc;
+    requires jdk.jfr;   // the tests read bufalloc's events back
 }

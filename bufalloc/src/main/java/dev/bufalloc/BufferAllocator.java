@@ -5,6 +5,7 @@ import dev.bufalloc.context.ContextAllocator;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A bump allocator over a buffer the caller preallocated, native or heap: the port of the module
@@ -72,6 +73,14 @@ import java.util.Objects;
  * alive, and accessible from the calling thread; it throws {@link NullPointerException} if an argument is
  * null, {@link IllegalArgumentException} if the buffer is not such a segment, and
  * {@link IllegalStateException} if a live allocator already manages any byte of it.
+ *
+ * <h2 id="jfr">JFR events</h2>
+ * Off the bump, buffer allocators emit JDK Flight Recorder events, all disabled by default, in the category
+ * {@code bufalloc}: {@code dev.bufalloc.Overflow} for each request that did not fit the buffer (with its
+ * stack trace: who overflowed), and {@code dev.bufalloc.Sizing} on reset or close when the buffer overflowed
+ * since the allocator's last sizing event (its peak demand and a buffer size to try). The settings file
+ * {@code META-INF/bufalloc.jfc} in the jar records them and nothing else; see the README. When no
+ * recording enables them, they cost nothing.
  */
 public sealed interface BufferAllocator extends Allocator, AutoCloseable
         permits ConfinedBufferAllocator, SharedBufferAllocator {
@@ -336,6 +345,24 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      * may be stale on another thread than the owner, a shared allocator's are exact.
      */
     BufferStatistics statistics();
+
+    /**
+     * Names this allocator, for diagnostics, and returns it: the name shows in its {@code toString()}, in the
+     * messages of its exceptions and in its {@linkplain ##jfr JFR events}. A name has no other effect; naming
+     * the allocator again replaces it.
+     *
+     * {@snippet class="dev.bufalloc.snippets.DiagnosticsSnippets" region="BufferAllocator.named"}
+     *
+     * @param name the name, for people to read; any string
+     * @return this allocator
+     * @throws NullPointerException if {@code name} is null
+     * @throws WrongThreadException if the allocator is confined to another thread
+     * @throws IllegalStateException if the allocator is closed
+     */
+    BufferAllocator named(String name);
+
+    /** {@return this allocator's name, if it was {@linkplain #named given one}} Any thread may call this. */
+    Optional<String> name();
 
     /**
      * {@return where the fallback blocks of a {@linkplain #ofChecked checked} allocator were allocated from,

@@ -7,10 +7,12 @@ import dev.bufalloc.internal.Checks;
 import dev.bufalloc.internal.ChunkChain;
 import dev.bufalloc.internal.FallbackLedger;
 import dev.bufalloc.internal.FrameStack;
+import dev.bufalloc.internal.jfr.Diagnostics;
 import dev.bufalloc.system.MallocAllocator;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -43,6 +45,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     private final FallbackLedger ledger;
     private final FrameStack frames = new FrameStack();
     private final BufferCounters counters = new BufferCounters();
+    final Diagnostics diagnostics = new Diagnostics();   // the name, and the JFR events off the bump
     private final Cleaner.Cleanable claim;     // null for a pooled allocator: its pool keeps it to itself
     private final Consumer<ConfinedBufferAllocator> whenIdle;   // a pool's: takes it back when its last frame closes
     private Thread owner;                      // null once closed
@@ -158,6 +161,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         if (next < 0) {
             return allocateFromFallback(byteSize, byteAlignment);
         }
+        diagnostics.overflow(this, byteSize, byteAlignment, region.capacity, usedBytes(), Diagnostics.CHUNK);
         notePeak();
         enter(next, 0);
         MemorySegment block = allocateHere(byteSize, byteAlignment);
@@ -192,11 +196,13 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
 
     private MemorySegment allocateFromFallback(long byteSize, long byteAlignment) {
         if (!ledger.exists()) {
-            throw region.full(byteSize, byteAlignment, used);
+            diagnostics.overflow(this, byteSize, byteAlignment, region.capacity, usedBytes(), Diagnostics.NONE);
+            throw region.full(byteSize, byteAlignment, used, diagnostics.quotedName());
         }
         MemorySegment block = ledger.allocate(byteSize, byteAlignment);
         counters.countFallback(byteSize);
         onFallback(byteSize);
+        diagnostics.overflow(this, byteSize, byteAlignment, region.capacity, usedBytes(), Diagnostics.BLOCK);
         return block;
     }
 
@@ -322,6 +328,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         lastStart = -1;
         counters.countReset();
         assert invariant() && frames.depth() == 0 && lastStart == -1 : this;
+        diagnostics.sized(this, "reset");
         freeAllFallback(failure);
     }
 
@@ -354,6 +361,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         checkOwner();
         Throwable failure = endFrames(1);
         notePeak();
+        diagnostics.sized(this, "close");
         owner = null;
         onClose();
         if (claim != null) {
@@ -523,8 +531,21 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     }
 
     @Override
+    public BufferAllocator named(String name) {
+        checkOwner();
+        diagnostics.name(name);
+        return this;
+    }
+
+    @Override
+    public Optional<String> name() {
+        return diagnostics.name();
+    }
+
+    @Override
     public String toString() {
-        return "BufferAllocator[" + region + ", used=" + usedBytes() + ", fallbackBlocks=" + ledger.liveBlocks()
+        return "BufferAllocator[" + diagnostics.toStringPrefix() + region + ", used=" + usedBytes()
+                + ", fallbackBlocks=" + ledger.liveBlocks()
                 + (isChecked() ? ", checked" : "") + (owner == null ? ", closed]" : "]");
     }
 

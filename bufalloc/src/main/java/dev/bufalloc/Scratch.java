@@ -111,6 +111,8 @@ public final class Scratch {
         if (allocator == null) {
             allocator = new ConfinedBufferAllocator(Arena.ofAuto().allocate(size, 16), MallocAllocator.instance(), true,
                     Scratch::giveBack);
+            allocator.named("Scratch");
+            allocator.diagnostics.scratchExhausted(allocator, size, SLOTS);
         }
         allocator.lendTo(thread);
         BORROWED.set(allocator);
@@ -126,8 +128,10 @@ public final class Scratch {
             return;
         }
         int first = (int) Thread.currentThread().threadId();
+        boolean fresh = allocator.diagnostics.takeFresh();   // before the pool publishes it to other threads
         for (int i = 0; i < SLOTS; i++) {
             if (POOL.compareAndSet((first + i) & (SLOTS - 1), null, allocator)) {
+                allocator.diagnostics.scratchGrown(fresh, allocator, allocator.capacity(), POOL);
                 return;
             }
         }   // the pool is full: let the garbage collector have it

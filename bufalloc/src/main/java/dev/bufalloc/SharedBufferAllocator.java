@@ -5,12 +5,14 @@ import dev.bufalloc.internal.BufferCounters;
 import dev.bufalloc.internal.BufferRegion;
 import dev.bufalloc.internal.Checks;
 import dev.bufalloc.internal.FallbackLedger;
+import dev.bufalloc.internal.jfr.Diagnostics;
 import dev.bufalloc.system.MallocAllocator;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -45,6 +47,7 @@ final class SharedBufferAllocator implements BufferAllocator {
     private final ReentrantLock lock = new ReentrantLock();
     private final FallbackLedger ledger;
     private final BufferCounters counters = new BufferCounters();
+    private final Diagnostics diagnostics = new Diagnostics();   // the name, and the JFR events off the bump
     private long usedAtClose;
 
     SharedBufferAllocator(MemorySegment buffer, Allocator fallback) {
@@ -79,10 +82,14 @@ final class SharedBufferAllocator implements BufferAllocator {
         try {
             long current = checkOpen();
             if (!ledger.exists()) {
-                throw region.full(byteSize, byteAlignment, current & USED_MASK);
+                diagnostics.overflow(this, byteSize, byteAlignment, region.capacity, current & USED_MASK,
+                        Diagnostics.NONE);
+                throw region.full(byteSize, byteAlignment, current & USED_MASK, diagnostics.quotedName());
             }
             MemorySegment block = ledger.allocate(byteSize, byteAlignment);
             counters.countFallback(byteSize);
+            diagnostics.overflow(this, byteSize, byteAlignment, region.capacity, current & USED_MASK,
+                    Diagnostics.BLOCK);
             return block;
         } finally {
             lock.unlock();
@@ -175,6 +182,7 @@ final class SharedBufferAllocator implements BufferAllocator {
                 notePeak(current);
             } while (!STATE.compareAndSet(this, current, ((current & ~USED_MASK) + EPOCH_UNIT) & Long.MAX_VALUE));
             counters.countReset();
+            diagnostics.sized(this, "reset");
             ledger.freeAll();
         } finally {
             lock.unlock();
@@ -206,6 +214,7 @@ final class SharedBufferAllocator implements BufferAllocator {
                 notePeak(current);
                 usedAtClose = current & USED_MASK;
             } while (!STATE.compareAndSet(this, current, CLOSED));
+            diagnostics.sized(this, "close");
             claim.clean();
             ledger.freeAll();
         } finally {
@@ -241,9 +250,23 @@ final class SharedBufferAllocator implements BufferAllocator {
         }
     }
 
+    /** {@inheritDoc} Any thread may call it; the name is published to every thread. */
+    @Override
+    public BufferAllocator named(String name) {
+        checkOpen();
+        diagnostics.name(name);
+        return this;
+    }
+
+    @Override
+    public Optional<String> name() {
+        return diagnostics.name();
+    }
+
     @Override
     public String toString() {
-        return "SharedBufferAllocator[" + region + ", used=" + usedBytes() + (state == CLOSED ? ", closed]" : "]");
+        return "SharedBufferAllocator[" + diagnostics.toStringPrefix() + region + ", used=" + usedBytes()
+                + (state == CLOSED ? ", closed]" : "]");
     }
 
     // ---- under the lock ----------------------------------------------------------------------------

@@ -142,7 +142,20 @@ public final class BufferRegion {
      * @param used the bytes in use
      */
     public IndexOutOfBoundsException full(long byteSize, long byteAlignment, long used) {
-        return new IndexOutOfBoundsException("The buffer is full: asked " + byteSize + " bytes aligned to "
+        return full(byteSize, byteAlignment, used, "");
+    }
+
+    /**
+     * {@return the exception for a request that does not fit and has nowhere else to go}
+     *
+     * @param byteSize the requested size
+     * @param byteAlignment the requested alignment
+     * @param used the bytes in use
+     * @param quotedName the allocator's name as {@code "'name' "}, or ""
+     */
+    public IndexOutOfBoundsException full(long byteSize, long byteAlignment, long used, String quotedName) {
+        return new IndexOutOfBoundsException("The buffer " + (quotedName.isEmpty() ? "" : "of " + quotedName)
+                + "is full: asked " + byteSize + " bytes aligned to "
                 + byteAlignment + ", " + (capacity - used) + " of " + capacity
                 + " bytes left, and this allocator has no fallback");
     }
