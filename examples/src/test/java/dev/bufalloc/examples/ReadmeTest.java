@@ -108,10 +108,14 @@ class ReadmeTest {
         for (int i = 0; i < blocks.size(); i++) {
             String text = blocks.get(i).text();
             Matcher program = Pattern.compile("(?m)^public class (\\w+)").matcher(text);
+            boolean compact = Pattern.compile("(?m)^void main\\(\\)").matcher(text).find();
             String name;
             String source;
             if (program.find()) {
                 name = program.group(1);
+                source = text;
+            } else if (compact) {   // a compact source file (JEP 512): its class is named after its file
+                name = "ReadmeProgram" + (i + 1);
                 source = text;
             } else {
                 name = "ReadmeFragment" + (i + 1);
@@ -120,7 +124,7 @@ class ReadmeTest {
             Files.writeString(sources.resolve(name + ".java"), source);
             programs.add(name);
             // A whole program's output is shown below its command (the Quick start's, checked above).
-            expected.add(program.hasMatch() ? List.of()
+            expected.add(program.hasMatch() || compact ? List.of()
                     : text.lines().map(PRINTS::matcher).filter(Matcher::find).map(m -> m.group(1)).toList());
         }
 
@@ -134,17 +138,27 @@ class ReadmeTest {
         try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
                 ReadmeTest.class.getClassLoader())) {
             for (int i = 0; i < programs.size(); i++) {
-                Method main = loader.loadClass(programs.get(i)).getMethod("main", String[].class);
-                String printed = ExampleRunner.run(args -> invoke(main, args));
+                Class<?> type = loader.loadClass(programs.get(i));
+                String printed = ExampleRunner.run(args -> invoke(type, args));
                 assertThat(printed.lines().toList()).as("what README Java block %d prints", i + 1)
                         .containsAll(expected.get(i));
             }
         }
     }
 
-    private static void invoke(Method main, String[] args) throws Throwable {
+    /** Runs a class's {@code static main(String[])}, or a compact source file's instance {@code main()}. */
+    private static void invoke(Class<?> type, String[] args) throws Throwable {
         try {
-            main.invoke(null, (Object) args);
+            if (Arrays.stream(type.getDeclaredMethods()).anyMatch(m -> m.getName().equals("main")
+                    && m.getParameterCount() == 0)) {
+                var constructor = type.getDeclaredConstructor();
+                constructor.setAccessible(true);
+                Method main = type.getDeclaredMethod("main");
+                main.setAccessible(true);
+                main.invoke(constructor.newInstance());
+            } else {
+                type.getMethod("main", String[].class).invoke(null, (Object) args);
+            }
         } catch (java.lang.reflect.InvocationTargetException e) {
             throw e.getCause();
         }
