@@ -72,6 +72,18 @@ public class FrameBenchmark extends NativeMemoryBenchmark {
         buffer.reset();
     }
 
+    /** A frame pushed and closed with nothing in it: what a frame itself costs. */
+    @Benchmark
+    public void bufalloc_emptyFrame() {
+        buffer.push().close();
+    }
+
+    /** {@code SegmentStack}'s push and pop with nothing in between. */
+    @Benchmark
+    public void segmentStack_emptyFrame() {
+        segmentStack.push().close();
+    }
+
     /** A frame pushed and closed: the rewind frees the 10 blocks and nothing older. */
     @Benchmark
     public void bufalloc_frame() {
