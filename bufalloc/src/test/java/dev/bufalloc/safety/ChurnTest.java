@@ -1,6 +1,7 @@
 package dev.bufalloc.safety;
 
 import dev.bufalloc.Allocator;
+import dev.bufalloc.Scratch;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
@@ -36,6 +37,7 @@ class ChurnTest {
     private static final int ALLOCATORS = 10_000;
     private static final int ENDING_THREADS = 5_000;
     private static final long CLEANUP_WAIT_MILLIS = 10_000;
+    private static final int PIECE = 8 * 1024;
 
     /** Counts failures and keeps a few distinct messages of each kind. */
     private static final class Failures {
@@ -69,7 +71,7 @@ class ChurnTest {
     }
 
     @Test
-    void twoHundredThousandFreshVirtualThreadsEachServeARequestFromScratchWithoutSpuriousFailures() throws Exception {
+    void twoHundredThousandFreshVirtualThreadsEachServeARequestFromScratchWithoutSpuriousFailuresEvenOverflowing() throws Exception {
         long baseline = Kind.mallocLiveBlocks();
         Failures failures = new Failures();
         runWaves(REQUESTS, request -> {
@@ -81,6 +83,8 @@ class ChurnTest {
                     allocator.allocate(ValueLayout.JAVA_LONG, 32).fill((byte) request);
                     if (request % 100 == 0) {
                         allocator.allocate(256 * 1024, 8).fill((byte) 1);   // more than the buffer: a fallback block
+                    } else if (request % 10 == 0) {
+                        overflowIntoChunks(allocator, request);   // past the buffer in small pieces: pooled chunks
                     }
                     if (!text.getString(0).equals("request " + request)) {
                         throw new AssertionError("request " + request + " read " + text.getString(0));
@@ -231,6 +235,24 @@ class ChurnTest {
         long mallocAfter = Kind.mallocLiveBlocks();
         if (mallocAfter > mallocBefore) {
             problems.add("after every frame was closed, " + (mallocAfter - mallocBefore) + " malloc blocks leaked");
+        }
+    }
+
+    /**
+     * Fills more than the scratch buffer holds in 8 KiB pieces, so the frame's allocator bumps on in chunks,
+     * then checks that no piece was handed out twice: each still holds its own pattern.
+     */
+    private static void overflowIntoChunks(Allocator allocator, int request) {
+        int pieces = (int) (2 * Scratch.bufferSize() / PIECE) + 1;
+        MemorySegment[] written = new MemorySegment[pieces];
+        for (int i = 0; i < pieces; i++) {
+            written[i] = allocator.allocate(PIECE, 8).fill((byte) (request + i));
+        }
+        for (int i = 0; i < pieces; i++) {
+            byte expected = (byte) (request + i);
+            if (written[i].get(ValueLayout.JAVA_BYTE, 0) != expected || written[i].get(ValueLayout.JAVA_BYTE, PIECE - 1) != expected) {
+                throw new AssertionError("request " + request + ": piece " + i + " of " + pieces + " was overwritten");
+            }
         }
     }
 
