@@ -74,6 +74,17 @@ public final class Targets {
                 "TypedAllocationBenchmark", "bufalloc_bytes", "segmentStack_bytes", 1.0);
         targets.atMost("(h) the same passed to strlen: bufalloc <= 1.0x SegmentStack",
                 "TypedAllocationBenchmark", "bufalloc_downcall", "segmentStack_downcall", 1.0);
+        targets.atMost("(j, issue 11) an allocation that overflows (growing buffer) <= 1.5x one that fits",
+                "OverflowBenchmark", "bufalloc_growing", "bufalloc_fits", 1.5);
+        targets.atMost("(j, issue 11) a one-block scope through a full growing buffer <= 1.0x an Arena.ofConfined() one",
+                "OverflowBenchmark", "bufalloc_growingFrame", "peer_arenaScope", 1.0);
+        targets.atMost("(j) the same through a full buffer without chunks (a fallback block) <= 1.0x the Arena one",
+                "OverflowBenchmark", "bufalloc_perBlockFrame", "peer_arenaScope", 1.0);
+        targets.ratio("(f, issue 11) the safe MallocAllocator's allocate+free <= 1.0x an Arena.ofConfined() one-block scope",
+                "FallbackBenchmark", "fallbackAlone", "OverflowBenchmark", "peer_arenaScope", 1.0, true);
+        targets.noAllocation("OverflowBenchmark", "bufalloc_growing");
+        targets.noAllocation("OverflowBenchmark", "bufalloc_growingFrame");
+        targets.noAllocation("FallbackBenchmark", "fallbackAlone");
         targets.noAllocationInAny("(h) typed and array allocations: 0 B/op through every bufalloc allocator",
                 "TypedAllocationBenchmark");
         targets.noAllocationInAny("(i) crc32 and stat workloads: 0 B/op through every bufalloc allocator",
@@ -88,18 +99,19 @@ public final class Targets {
 
     /** {@code numerator / denominator <= limit}, as times. */
     private void atMost(String target, String benchmarkClass, String numerator, String denominator, double limit) {
-        ratio(target, benchmarkClass, numerator, denominator, limit, true);
+        ratio(target, benchmarkClass, numerator, benchmarkClass, denominator, limit, true);
     }
 
     /** {@code slower / faster >= limit}, as times. */
     private void atLeast(String target, String benchmarkClass, String slower, String faster, double limit) {
-        ratio(target, benchmarkClass, slower, faster, limit, false);
+        ratio(target, benchmarkClass, slower, benchmarkClass, faster, limit, false);
     }
 
-    private void ratio(String target, String benchmarkClass, String numerator, String denominator, double limit,
-                       boolean atMost) {
-        Optional<BenchmarkResult> top = results.find(benchmarkClass, numerator);
-        Optional<BenchmarkResult> bottom = results.find(benchmarkClass, denominator);
+    /** {@code numerator / denominator} against {@code limit}, the two rows maybe of different classes. */
+    private void ratio(String target, String numeratorClass, String numerator, String denominatorClass,
+                       String denominator, double limit, boolean atMost) {
+        Optional<BenchmarkResult> top = results.find(numeratorClass, numerator);
+        Optional<BenchmarkResult> bottom = results.find(denominatorClass, denominator);
         if (top.isEmpty() || bottom.isEmpty()) {
             notRun(target);
             return;

@@ -4,6 +4,7 @@ import dev.bufalloc.Frame;
 import dev.bufalloc.Scratch;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -18,7 +20,10 @@ import java.util.concurrent.Future;
 /**
  * The per-request server workload on virtual threads: each request runs on a fresh virtual thread and
  * takes temporary native memory for four C strings, with {@link Scratch} or with an {@code Arena} per
- * request; each thread then serves a second request, to compare its first push with a later one. Each mode runs in a JVM of its own, so that its peak RSS is its own; the parent prints a table.
+ * request; each thread then serves a second request, to compare its first push with a later one. Each mode
+ * runs in a JVM of its own, so that its peak RSS is its own; the parent prints the figures and, given the docs
+ * folder, writes them with the section-1 targets of issue 11 to {@code docs/benchmarks/virtual-threads.md},
+ * which the benchmark report includes.
  *
  * <p>Run: {@code mvn -q -pl bench -am compile exec:exec -Dbench.main=VirtualThreadWorkload} (optionally
  * {@code -Dbench=100000} for the requests per batch). Timing is wall-clock on a shared machine: read the
@@ -31,22 +36,120 @@ public final class VirtualThreadWorkload {
 
     private VirtualThreadWorkload() {}
 
+    /**
+     * Runs the Arena and the Scratch mode twice each, alternately, each in a JVM of its own, prints their lines,
+     * and writes {@code docs/benchmarks/virtual-threads.md} (included in BENCHMARKS.md) when given the docs folder.
+     *
+     * @param args [requests per batch (default 50,000)] [docs folder]
+     * @throws Exception if a child fails
+     */
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && (args[0].equals("scratch") || args[0].equals("arena"))) {
             child(args[0], Integer.parseInt(args[1]));
             return;
         }
         int requests = args.length > 0 && args[0].matches("\\d+") ? Integer.parseInt(args[0]) : 50_000;
+        List<Run> runs = new ArrayList<>();
         for (String mode : List.of("arena", "scratch", "arena", "scratch")) {
             ProcessBuilder builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
                     "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                     VirtualThreadWorkload.class.getName(), mode, Integer.toString(requests));
-            builder.inheritIO();
-            int status = builder.start().waitFor();
-            if (status != 0) {
-                throw new IllegalStateException(mode + " exited with " + status);
+            builder.redirectError(ProcessBuilder.Redirect.INHERIT);
+            Process child = builder.start();
+            String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (child.waitFor() != 0) {
+                throw new IllegalStateException(mode + " exited with " + child.exitValue() + ": " + output);
             }
+            Run run = Run.parse(output);
+            System.out.println(run.describe());
+            runs.add(run);
         }
+        if (args.length > 1) {
+            Path report = Path.of(args[1], "benchmarks", "virtual-threads.md");
+            Files.writeString(report, report(runs, requests));
+            System.out.println("Wrote " + report);
+        }
+    }
+
+    /**
+     * One child's figures.
+     *
+     * @param mode {@code arena} or {@code scratch}
+     * @param requests requests per batch
+     * @param totalMillis wall time of all batches
+     * @param peakRssMb the child's peak resident set
+     * @param rssMb resident set after each batch
+     * @param firstPush p50 and p99 of the first push (or Arena open) on a fresh thread, ns
+     * @param laterPush p50 and p99 of the same thread's next one, ns
+     */
+    record Run(String mode, int requests, long totalMillis, long peakRssMb, long[] rssMb, long[] firstPush,
+               long[] laterPush) {
+
+        static Run parse(String output) {
+            String[] f = output.strip().lines().filter(l -> l.startsWith("RESULT ")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no RESULT line in: " + output)).split(" ");
+            return new Run(f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]),
+                    Arrays.stream(f[5].split(",")).mapToLong(Long::parseLong).toArray(),
+                    new long[] {Long.parseLong(f[6]), Long.parseLong(f[7])},
+                    new long[] {Long.parseLong(f[8]), Long.parseLong(f[9])});
+        }
+
+        String line() {
+            return "RESULT " + mode + " " + requests + " " + totalMillis + " " + peakRssMb + " "
+                    + String.join(",", Arrays.stream(rssMb).mapToObj(Long::toString).toList()) + " "
+                    + firstPush[0] + " " + firstPush[1] + " " + laterPush[0] + " " + laterPush[1];
+        }
+
+        String describe() {
+            return String.format(Locale.ROOT, "%-8s %,d requests x %d batches: %,d ms total, %.2f us/request;"
+                            + " peak RSS %,d MB; RSS per batch (MB) %s; first push/scope open p50 %,d ns p99 %,d ns;"
+                            + " the thread's next one p50 %,d ns p99 %,d ns",
+                    mode, requests, BATCHES, totalMillis, totalMillis * 1e3 / requests / BATCHES, peakRssMb,
+                    Arrays.toString(rssMb), firstPush[0], firstPush[1], laterPush[0], laterPush[1]);
+        }
+
+        /** {@return the spread of the RSS after each batch but the first, as a fraction of its mean} */
+        double rssSpread() {
+            long[] steady = Arrays.copyOfRange(rssMb, 1, rssMb.length);
+            double mean = Arrays.stream(steady).average().orElse(0);
+            return (Arrays.stream(steady).max().orElse(0) - Arrays.stream(steady).min().orElse(0)) / 2.0 / mean;
+        }
+    }
+
+    /** The report section: every run, then issue 11's section-1 targets from the sums of the runs of each mode. */
+    static String report(List<Run> runs, int requests) {
+        StringBuilder md = new StringBuilder("| Mode | Wall time (ms) | µs/request | Peak RSS (MB) | RSS after each"
+                + " batch (MB) | First push p50 / p99 (ns) | Next push p50 / p99 (ns) |\n|---|---:|---:|---:|---|---:|---:|\n");
+        for (Run r : runs) {
+            md.append(String.format(Locale.ROOT, "| %s | %,d | %.2f | %,d | %s | %,d / %,d | %,d / %,d |%n", r.mode,
+                    r.totalMillis, r.totalMillis * 1e3 / r.requests / BATCHES, r.peakRssMb, Arrays.toString(r.rssMb),
+                    r.firstPush[0], r.firstPush[1], r.laterPush[0], r.laterPush[1]));
+        }
+        List<Run> scratch = runs.stream().filter(r -> r.mode.equals("scratch")).toList();
+        List<Run> arena = runs.stream().filter(r -> r.mode.equals("arena")).toList();
+        double wall = sum(scratch, Run::totalMillis) / sum(arena, Run::totalMillis);
+        double rss = sum(scratch, Run::peakRssMb) / sum(arena, Run::peakRssMb);
+        double spread = scratch.stream().mapToDouble(Run::rssSpread).max().orElse(Double.NaN);
+        double firstOverNext = scratch.stream().mapToDouble(r -> (double) r.firstPush[0] / r.laterPush[0]).max()
+                .orElse(Double.NaN);
+        md.append(String.format(Locale.ROOT, "%nTargets (issue 11, section 1), %,d fresh virtual threads per batch,"
+                        + " %d batches, each thread serving two requests:%n%n| Target | Measured | Verdict |%n|---|---|---|%n",
+                requests, BATCHES));
+        target(md, "wall time: Scratch <= 0.5x an Arena per request", "%.2fx", wall, wall <= 0.5);
+        target(md, "peak RSS: Scratch <= 1.1x an Arena per request", "%.2fx", rss, rss <= 1.1);
+        target(md, "RSS flat (±10%) across the batches (after the first)", "±%.1f%%", spread * 100, spread <= 0.10);
+        target(md, "first push on a fresh virtual thread <= 2x a later push (p50)", "%.2fx", firstOverNext,
+                firstOverNext <= 2.0);
+        return md.toString();
+    }
+
+    private static double sum(List<Run> runs, java.util.function.ToLongFunction<Run> figure) {
+        return runs.stream().mapToLong(figure).sum();
+    }
+
+    private static void target(StringBuilder md, String target, String format, double measured, boolean met) {
+        md.append("| ").append(target).append(" | ").append(String.format(Locale.ROOT, format, measured)).append(" | ")
+                .append(met ? "met" : "**MISSED**").append(" |\n");
     }
 
     private static void child(String mode, int requests) throws Exception {
@@ -78,13 +181,11 @@ public final class VirtualThreadWorkload {
         long[] later = laterPush.clone();
         Arrays.sort(later);
         long total = Arrays.stream(batchNanos).sum();
-        System.out.printf("%-8s %,d requests x %d batches: %,d ms total, %.2f us/request (last batch %.2f);"
-                        + " peak RSS %,d MB; RSS per batch (MB) %s; first push/scope open p50 %,d ns p99 %,d ns;"
-                        + " the thread's next one p50 %,d ns p99 %,d ns%n",
-                mode, requests, BATCHES, total / 1_000_000, total / 1e3 / requests / BATCHES,
-                batchNanos[BATCHES - 1] / 1e3 / requests, status("VmHWM") / 1024,
-                Arrays.toString(Arrays.stream(rssKb).map(kb -> kb / 1024).toArray()),
-                sorted[requests / 2], sorted[requests * 99 / 100], later[requests / 2], later[requests * 99 / 100]);
+        Run run = new Run(mode, requests, total / 1_000_000, status("VmHWM") / 1024,
+                Arrays.stream(rssKb).map(kb -> kb / 1024).toArray(),
+                new long[] {sorted[requests / 2], sorted[requests * 99 / 100]},
+                new long[] {later[requests / 2], later[requests * 99 / 100]});
+        System.out.println(run.line());
     }
 
     /** One request with Scratch; returns the nanoseconds the first push took. */
