@@ -1,7 +1,6 @@
 package dev.bufalloc.safety;
 
 import dev.bufalloc.Allocator;
-import dev.bufalloc.Scratch;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
@@ -243,7 +242,7 @@ class ChurnTest {
      * then checks that no piece was handed out twice: each still holds its own pattern.
      */
     private static void overflowIntoChunks(Allocator allocator, int request) {
-        int pieces = (int) (2 * Scratch.bufferSize() / PIECE) + 1;
+        int pieces = (int) (2 * Kind.scratchBufferSize() / PIECE) + 1;
         MemorySegment[] written = new MemorySegment[pieces];
         for (int i = 0; i < pieces; i++) {
             written[i] = allocator.allocate(PIECE, 8).fill((byte) (request + i));

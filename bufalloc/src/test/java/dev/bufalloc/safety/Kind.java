@@ -231,6 +231,11 @@ enum Kind {
         return frame(Scratch.push());
     }
 
+    /** The size of every thread's scratch buffer: {@code Scratch.bufferSize()}. */
+    static long scratchBufferSize() {
+        return Scratch.bufferSize();
+    }
+
     /** The blocks the malloc allocator has handed out and not had back, across all threads. */
     static long mallocLiveBlocks() {
         return MallocAllocator.instance().liveBlocks();

@@ -1,11 +1,7 @@
-package dev.bufalloc.safety;
+package dev.bufalloc;
 
-import dev.bufalloc.BufferAllocator;
-import dev.bufalloc.BufferStatistics;
-import dev.bufalloc.Frame;
 import dev.bufalloc.system.MallocAllocator;
 
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -22,7 +18,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * its own bytes while the others come and go, freeing them in any order must stay cheap, and closing must give
  * every byte back to malloc.
  */
-@Tag("safety")
 class LiveBlocksScaleTest {
 
     private static final int BLOCKS = 1_000_000;
