@@ -90,11 +90,27 @@ class ReadmeTest {
     @Test
     void theConsumerPomSnippetsAreTheExampleProjects() {
         String pom = normalized(Build.read(Build.root().resolve("examples/consumer/pom.xml")));
-        List<Readme.Block> xml = README.blocks("xml");
+        List<Readme.Block> xml = README.blocks("xml").stream()
+                .filter(block -> !block.text().contains(MICROMETER_ARTIFACT)).toList();
         assertThat(xml).isNotEmpty();
         for (Readme.Block block : xml) {
             assertThat(pom).as("examples/consumer/pom.xml").contains(normalized(block.text()));
         }
+    }
+
+    private static final String MICROMETER_ARTIFACT = "<artifactId>bufalloc-micrometer</artifactId>";
+
+    @Test
+    void theMicrometerDependencyIsTheModulesCoordinates() {
+        String pom = normalized(Build.read(Build.root().resolve("bufalloc-micrometer/pom.xml")));
+        assertThat(pom).contains(MICROMETER_ARTIFACT + "\n");
+        assertThat(normalized(README.block("xml", MICROMETER_ARTIFACT).text())).isEqualTo(normalized("""
+                <dependency>
+                  <groupId>dev.bufalloc</groupId>
+                  %s
+                  <version>%s</version>
+                </dependency>
+                """.formatted(MICROMETER_ARTIFACT, Build.version())));
     }
 
     @Test
