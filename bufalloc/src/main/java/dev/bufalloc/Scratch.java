@@ -5,6 +5,7 @@ import dev.bufalloc.system.MallocAllocator;
 import java.lang.foreign.Arena;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Per-thread scratch memory, like LWJGL's {@code MemoryStack.stackPush()}, sound for millions of virtual
@@ -45,6 +46,8 @@ public final class Scratch {
     private static final int SLOTS = Integer.highestOneBit(Math.max(8, 4 * Runtime.getRuntime().availableProcessors() - 1));
     /** Idle allocators; a thread looks first in the slot its id picks, then in the next ones. */
     private static final AtomicReferenceArray<ConfinedBufferAllocator> POOL = new AtomicReferenceArray<>(SLOTS);
+    /** Allocators made because the pool had none idle: counted off the hot path, where one is made. */
+    private static final LongAdder MADE = new LongAdder();
     /** The allocator a thread has borrowed, while it has a frame open. */
     private static final ThreadLocal<ConfinedBufferAllocator> BORROWED = new ThreadLocal<>();
 
@@ -97,6 +100,27 @@ public final class Scratch {
         return size;
     }
 
+    /**
+     * {@return a snapshot of the scratch pool's numbers} Any thread may call this, at any time: it counts the
+     * idle buffers by looking at each slot of the pool, so the numbers are each exact when read but, while
+     * other threads push and close frames, not one instant's. It costs a look at each of the pool's
+     * {@linkplain ScratchStatistics#poolSlots() slots} (a few per processor), and {@link #push()} pays nothing
+     * for it.
+     *
+     * {@snippet class="dev.bufalloc.snippets.CoreSnippets" region="Scratch.statistics"}
+     *
+     * @throws IllegalArgumentException if {@value #SIZE_PROPERTY} was set to an invalid size, and
+     *         {@link #setBufferSize} was not called
+     */
+    public static ScratchStatistics statistics() {
+        long size = bufferSize();
+        int idle = 0;
+        for (int i = 0; i < SLOTS; i++) {
+            idle += POOL.get(i) != null ? 1 : 0;
+        }
+        return new ScratchStatistics(size, SLOTS, idle, MADE.sum());
+    }
+
     private static ConfinedBufferAllocator borrow() {
         Thread thread = Thread.currentThread();
         long size = bufferSize();
@@ -112,6 +136,7 @@ public final class Scratch {
             allocator = new ConfinedBufferAllocator(Arena.ofAuto().allocate(size, 16), MallocAllocator.instance(), true,
                     Scratch::giveBack);
             allocator.named("Scratch");
+            MADE.increment();
             allocator.diagnostics.scratchExhausted(allocator, size, SLOTS);
         }
         allocator.lendTo(thread);

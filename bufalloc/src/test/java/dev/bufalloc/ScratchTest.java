@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
@@ -104,6 +105,59 @@ class ScratchTest {
             }
         }
         assertThat(buffers).as("200 threads, at most 200 buffers: each held by one thread at a time").hasSizeLessThanOrEqualTo(200);
+    }
+
+    @Test
+    void statisticsCountTheBuffersMadeForThreadsHoldingFramesAtOnceAndTheIdleOnesTheyGiveBack() throws Exception {
+        long size = Scratch.bufferSize();
+        int threads = 3;
+        try {
+            Scratch.setBufferSize(size + 32);   // no idle buffer has this size: the first push lets them all go
+            ScratchStatistics before = Scratch.statistics();
+            assertThat(before.bufferSize()).isEqualTo(size + 32);
+            assertThat(before.poolSlots()).as("a power of two, at least 8").isGreaterThanOrEqualTo(8)
+                    .satisfies(slots -> assertThat(Integer.bitCount(slots)).isOne());
+            assertThat(before.poolSlots()).isGreaterThanOrEqualTo(threads);
+
+            CountDownLatch holding = new CountDownLatch(threads);
+            CountDownLatch release = new CountDownLatch(1);
+            List<Thread> workers = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                workers.add(Thread.ofVirtual().start(() -> {
+                    try (Frame frame = Scratch.push()) {
+                        frame.allocate(100).fill((byte) 1);
+                        holding.countDown();
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+            }
+            holding.await();
+            ScratchStatistics busy = Scratch.statistics();
+            assertThat(busy.buffersMade()).as("one buffer made per thread holding a frame")
+                    .isEqualTo(before.buffersMade() + threads);
+            assertThat(busy.idleBuffers()).as("the pool was drained of buffers of the old size").isZero();
+
+            release.countDown();
+            for (Thread worker : workers) {
+                worker.join();
+            }
+            ScratchStatistics idle = Scratch.statistics();
+            assertThat(idle.idleBuffers()).as("each thread gave its buffer back to the pool").isEqualTo(threads);
+            assertThat(idle.buffersMade()).isEqualTo(busy.buffersMade());
+
+            for (int i = 0; i < 10; i++) {   // threads one after the other reuse the pooled buffers
+                Thread.ofVirtual().start(() -> {
+                    try (Frame frame = Scratch.push()) {
+                        frame.allocate(100);
+                    }
+                }).join();
+            }
+            assertThat(Scratch.statistics()).isEqualTo(idle);
+        } finally {
+            Scratch.setBufferSize(size);
+        }
     }
 
     @ParameterizedTest

@@ -5,6 +5,7 @@ import dev.bufalloc.BufferAllocator;
 import dev.bufalloc.BufferStatistics;
 import dev.bufalloc.Frame;
 import dev.bufalloc.Scratch;
+import dev.bufalloc.ScratchStatistics;
 import dev.bufalloc.system.MallocAllocator;
 
 import java.lang.foreign.Arena;
@@ -251,5 +252,38 @@ final class CoreSnippets {
             int fd = (int) OPEN.invokeExact(path, 0);
         }   // the bytes are free again, and the buffer goes back to the pool
         // @end
+    }
+
+    /** {@link Scratch#statistics()}: the pool's numbers, for a log line or a metrics gauge. */
+    static String scratchStatistics() {
+        // @start region="Scratch.statistics"
+        ScratchStatistics pool = Scratch.statistics();
+        String line = pool.idleBuffers() + " of " + pool.poolSlots() + " scratch buffers idle, "
+                + pool.buffersMade() + " made since start";
+        // @end
+        return line;
+    }
+
+    /**
+     * {@link ScratchStatistics}: does the pool keep enough buffers for a burst of threads?
+     * {@return how many buffers the burst made}
+     */
+    static long scratchBurst(int threads) throws InterruptedException {
+        // @start region="ScratchStatistics"
+        long before = Scratch.statistics().buffersMade();
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < threads; i++) {
+                executor.submit(() -> {
+                    try (Frame frame = Scratch.push()) {
+                        frame.allocate(1024);
+                        Thread.sleep(10);   // every thread holds its frame at once
+                    }
+                    return null;
+                });
+            }
+        }
+        long made = Scratch.statistics().buffersMade() - before;   // 0 once the pool keeps enough buffers
+        // @end
+        return made;
     }
 }

@@ -121,6 +121,16 @@ class SnippetsTest {
         CoreSnippets.scratch();   // /tmp/data need not exist: open(2) then returns -1
     }
 
+    @Test
+    void scratchStatistics() {
+        assertThat(CoreSnippets.scratchStatistics()).matches("\\d+ of \\d+ scratch buffers idle, \\d+ made since start");
+    }
+
+    @Test
+    void scratchBurst() throws InterruptedException {
+        assertThat(CoreSnippets.scratchBurst(4)).as("buffers made for 4 threads at once").isBetween(0L, 4L);
+    }
+
     // ---- dev.bufalloc.system --------------------------------------------------------------------
 
     @Test

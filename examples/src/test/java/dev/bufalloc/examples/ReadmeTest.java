@@ -2,6 +2,8 @@ package dev.bufalloc.examples;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
 
 import java.lang.reflect.Method;
 import java.net.URL;
@@ -90,26 +92,34 @@ class ReadmeTest {
     @Test
     void theConsumerPomSnippetsAreTheExampleProjects() {
         String pom = normalized(Build.read(Build.root().resolve("examples/consumer/pom.xml")));
-        List<Readme.Block> xml = README.blocks("xml").stream().filter(block -> !block.text().contains(LWJGL)).toList();
+        List<Readme.Block> xml = README.blocks("xml").stream()
+                .filter(block -> INTEGRATIONS.stream().noneMatch(module -> block.text().contains(artifact(module))))
+                .toList();
         assertThat(xml).isNotEmpty();
         for (Readme.Block block : xml) {
             assertThat(pom).as("examples/consumer/pom.xml").contains(normalized(block.text()));
         }
     }
 
-    /** The artifact of the README's LWJGL section, which the consumer project does not use. */
-    private static final String LWJGL = "<artifactId>bufalloc-lwjgl</artifactId>";
+    /** The optional modules with a README section of their own, which the consumer project does not use. */
+    private static final List<String> INTEGRATIONS = List.of("bufalloc-lwjgl", "bufalloc-micrometer");
 
-    @Test
-    void theLwjglDependencySnippetIsTheModulesCoordinates() {
-        assertThat(Build.read(Build.root().resolve("bufalloc-lwjgl/pom.xml"))).contains(LWJGL);
-        assertThat(normalized(README.block("xml", LWJGL).text())).isEqualTo(normalized("""
+    private static String artifact(String module) {
+        return "<artifactId>" + module + "</artifactId>";
+    }
+
+    @ParameterizedTest
+    @FieldSource("INTEGRATIONS")
+    void anIntegrationsDependencySnippetIsItsModulesCoordinates(String module) {
+        String artifact = artifact(module);
+        assertThat(Build.read(Build.root().resolve(module + "/pom.xml"))).contains(artifact);
+        assertThat(normalized(README.block("xml", artifact).text())).isEqualTo(normalized("""
                 <dependency>
                   <groupId>dev.bufalloc</groupId>
                   %s
                   <version>%s</version>
                 </dependency>
-                """.formatted(LWJGL, Build.version())));
+                """.formatted(artifact, Build.version())));
     }
 
     @Test
