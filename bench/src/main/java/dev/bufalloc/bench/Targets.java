@@ -82,6 +82,9 @@ public final class Targets {
                 "OverflowBenchmark", "bufalloc_perBlockFrame", "peer_arenaScope", 1.0);
         targets.ratio("(f, issue 11) the safe MallocAllocator's allocate+free <= 1.0x an Arena.ofConfined() one-block scope",
                 "FallbackBenchmark", "fallbackAlone", "OverflowBenchmark", "peer_arenaScope", 1.0, true);
+        // Each of two threads' operations may cost up to twice one thread's: the total throughput is then kept.
+        targets.atMost("(l, issue 11) the malloc allocator keeps its total throughput at 2 threads (2-thread time <= 2.0x 1-thread)",
+                "MallocThreadsBenchmark", "malloc_2threads", "malloc_1thread", 2.0);
         targets.noAllocation("OverflowBenchmark", "bufalloc_growing");
         targets.noAllocation("OverflowBenchmark", "bufalloc_growingFrame");
         targets.noAllocation("FallbackBenchmark", "fallbackAlone");
