@@ -127,8 +127,11 @@ public final class Scratch {
         ConfinedBufferAllocator allocator = null;
         int first = (int) thread.threadId();
         for (int i = 0; i < SLOTS && allocator == null; i++) {
-            ConfinedBufferAllocator idle = POOL.getAndSet((first + i) & (SLOTS - 1), null);
-            if (idle != null && idle.capacity() == size) {
+            int slot = (first + i) & (SLOTS - 1);
+            // Read before taking: an empty slot costs a shared read, not an atomic write that pulls the pool's
+            // cache line away from the other carriers.
+            ConfinedBufferAllocator idle = POOL.get(slot);
+            if (idle != null && POOL.compareAndSet(slot, idle, null) && idle.capacity() == size) {
                 allocator = idle;
             }   // an idle allocator of an old size is let go
         }
@@ -155,7 +158,8 @@ public final class Scratch {
         int first = (int) Thread.currentThread().threadId();
         boolean fresh = allocator.diagnostics.takeFresh();   // before the pool publishes it to other threads
         for (int i = 0; i < SLOTS; i++) {
-            if (POOL.compareAndSet((first + i) & (SLOTS - 1), null, allocator)) {
+            int slot = (first + i) & (SLOTS - 1);
+            if (POOL.get(slot) == null && POOL.compareAndSet(slot, null, allocator)) {
                 allocator.diagnostics.scratchGrown(fresh, allocator, allocator.capacity(), POOL);
                 return;
             }

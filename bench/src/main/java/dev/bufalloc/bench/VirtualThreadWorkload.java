@@ -52,7 +52,8 @@ public final class VirtualThreadWorkload {
         List<Run> runs = new ArrayList<>();
         for (String mode : List.of("arena", "scratch", "arena", "scratch")) {
             ProcessBuilder builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                    "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                    // A heap of fixed size, touched up front: RSS then moves with native memory, not heap growth.
+                    "--enable-native-access=ALL-UNNAMED", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch", "-cp", System.getProperty("java.class.path"),
                     VirtualThreadWorkload.class.getName(), mode, Integer.toString(requests));
             builder.redirectError(ProcessBuilder.Redirect.INHERIT);
             Process child = builder.start();
