@@ -126,7 +126,7 @@ public final class ReportWriter {
             md.append("\n## A server on virtual threads (issue 11, section 1)\n\n")
                     .append("Not JMH: `VirtualThreadWorkload` runs each request on a fresh virtual thread, which takes ")
                     .append("memory for four C strings, with `Scratch.push()` or with an `Arena.ofConfined()`; each ")
-                    .append("mode in a JVM of its own (`-Xmx512m`), twice, alternately. Wall-clock on a shared ")
+                    .append("mode in a JVM of its own (`-Xms512m -Xmx512m -XX:+AlwaysPreTouch`: a heap of fixed size, so that RSS follows native memory), twice, alternately. Wall-clock on a shared ")
                     .append("machine: read the ratios. Written to `benchmarks/").append(WORKLOAD).append("` by ")
                     .append("`mvn -B -q -pl bench -am compile exec:exec -Dbench.main=VirtualThreadWorkload -Dbench=50000`.\n\n")
                     .append(server);
