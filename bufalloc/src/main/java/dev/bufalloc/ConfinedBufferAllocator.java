@@ -387,12 +387,13 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
     }
 
     /**
-     * Closes {@code frame}, and the frames inside it if any were left open (then reports that, once all is
-     * given back). See {@link Frame#close()}.
+     * Closes the frame {@code id} at {@code depth}, and the frames inside it if any were left open (then reports
+     * that, once all is given back). See {@link Frame#close()}. It takes the frame's fields, not the frame: when
+     * this method is compiled on its own (Scratch's idle hook makes it big), a frame passed in would escape, and
+     * be allocated on every push.
      */
-    void pop(Frame frame) {
-        int depth = frame.depth;
-        if (owner == Thread.currentThread() && frames.isInnermost(frame.id) && !frames.hasView(depth)
+    void pop(int depth, long id) {
+        if (owner == Thread.currentThread() && frames.isInnermost(id) && !frames.hasView(depth)
                 && frames.fallbackMark(depth) == ledger.mark()) {
             rewindFrames(depth);   // the common case: nothing to end or give back but the bytes
             if (whenIdle != null && depth == 1) {
@@ -400,20 +401,20 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
             }
             return;
         }
-        popSlowly(frame);
+        popSlowly(depth, id);
     }
 
     /** {@link #pop} with views to end, fallback blocks to give back, inner frames left open, or misuse. */
-    private void popSlowly(Frame frame) {
+    private void popSlowly(int depth, long id) {
         checkOwner();
-        if (!frames.isOpen(frame.depth, frame.id)) {
-            throw frameEnded(frame);
+        if (!frames.isOpen(depth, id)) {
+            throw frameEnded(Frame.describe(depth, id));
         }
         int innermost = frames.depth();
-        Throwable failure = endFrames(frame.depth);
-        if (innermost > frame.depth) {
-            failure = Checks.addFailure(failure, new IllegalStateException(frame + " was closed while "
-                    + (innermost - frame.depth) + " frame(s) pushed after it were open: they were closed with it"));
+        Throwable failure = endFrames(depth);
+        if (innermost > depth) {
+            failure = Checks.addFailure(failure, new IllegalStateException(Frame.describe(depth, id) + " was closed while "
+                    + (innermost - depth) + " frame(s) pushed after it were open: they were closed with it"));
         }
         if (whenIdle != null && frames.depth() == 0) {
             whenIdle.accept(this);
@@ -495,7 +496,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         return arena;
     }
 
-    private IllegalStateException frameEnded(Frame frame) {
+    private IllegalStateException frameEnded(Object frame) {
         return new IllegalStateException("The frame is closed, or was ended by reset() or close() of its allocator: "
                 + frame);
     }

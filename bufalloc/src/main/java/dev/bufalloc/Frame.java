@@ -134,11 +134,16 @@ public final class Frame implements Allocator, AutoCloseable {
      */
     @Override
     public void close() {
-        allocator.pop(this);
+        allocator.pop(depth, id);
     }
 
     @Override
     public String toString() {
+        return describe(depth, id);
+    }
+
+    /** {@return how {@link #toString()} names the frame {@code id} at {@code depth}} */
+    static String describe(int depth, long id) {
         return "Frame[depth=" + depth + ", id=" + id + "]";
     }
 }
