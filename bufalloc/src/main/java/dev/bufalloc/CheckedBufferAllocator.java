@@ -30,7 +30,7 @@ final class CheckedBufferAllocator extends ConfinedBufferAllocator {
     static final byte POISON = (byte) 0xDB;
 
     /** Stack frames that are bufalloc's own or the FFM API's, not a caller's. */
-    private static final Set<String> INTERNAL_CLASSES = Set.of(ConfinedBufferAllocator.class.getName(),
+    private static final Set<String> INTERNAL_CLASSES = Set.of(ConfinedCursor.class.getName(), ConfinedBufferAllocator.class.getName(),
             CheckedBufferAllocator.class.getName(), Frame.class.getName(), FrameArena.class.getName());
 
     private long[] offsets = new long[16];

@@ -1,14 +1,8 @@
 package dev.bufalloc;
 
 import dev.bufalloc.internal.BufferClaims;
-import dev.bufalloc.internal.BufferCounters;
-import dev.bufalloc.internal.BufferRegion;
 import dev.bufalloc.internal.Checks;
-import dev.bufalloc.internal.ChunkChain;
 import dev.bufalloc.internal.FallbackLedger;
-import dev.bufalloc.internal.FrameStack;
-import dev.bufalloc.internal.jfr.Diagnostics;
-import dev.bufalloc.system.MallocAllocator;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
@@ -17,40 +11,15 @@ import java.util.function.Consumer;
 
 /**
  * The buffer allocator confined to one thread, with frames: its cursor is a plain field. See
- * {@link BufferAllocator} for the contract. {@link CheckedBufferAllocator} extends it through the
- * {@code on…} hooks, which are empty here and called only off the bump.
- *
- * <p>A growing allocator ({@code chunks != null}) bumps in regions: the caller's buffer, then chunks of its
- * own. The bump's fields ({@code buffer}, {@code capacity}, {@code bumpAlignmentLimit}) are those of the
- * region it is in, {@code current}; everything else sees one cursor, {@code base + used}.
- *
- * <p>Invariant: {@code 0 <= used <= capacity}; every live block lies in {@code buffer[0, used)}, in what an
- * earlier region left in use, or is in the ledger; {@code lastStart} is -1 or the start of the most recent
- * block of the current region, which ends at {@code used} and lies in the innermost frame.
+ * {@link BufferAllocator} for the contract. Its state, the bump and the moves of the cursor are
+ * {@link ConfinedCursor}'s; this class says what happens to blocks, frames and the allocator's lifetime.
+ * {@link CheckedBufferAllocator} extends it through the {@code on…} hooks, which are empty here and called
+ * only off the bump.
  */
-sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedBufferAllocator {
+sealed class ConfinedBufferAllocator extends ConfinedCursor implements BufferAllocator permits CheckedBufferAllocator {
 
-    /** The owner of a pooled allocator that no thread has borrowed: nobody may use it until it is lent again. */
-    static final Thread POOLED = Thread.ofVirtual().unstarted(() -> { });
-
-    final BufferRegion region;                 // the caller's buffer
-    // The bump's fields, copied from the current region so that the bump reads no other object.
-    private MemorySegment buffer;
-    private long capacity;
-    private long bumpAlignmentLimit;
-    private BufferRegion current;
-    private int regionIndex;                   // of current: 0 for the buffer
-    private long base;                         // bytes in use in the regions before current
-    private final ChunkChain chunks;           // null unless growing
-    private final FallbackLedger ledger;
-    private final FrameStack frames = new FrameStack();
-    private final BufferCounters counters = new BufferCounters();
-    final Diagnostics diagnostics = new Diagnostics();   // the name, and the JFR events off the bump
     private final Cleaner.Cleanable claim;     // null for a pooled allocator: its pool keeps it to itself
     private final Consumer<ConfinedBufferAllocator> whenIdle;   // a pool's: takes it back when its last frame closes
-    private Thread owner;                      // null once closed
-    private long used;
-    private long lastStart = -1;
 
     ConfinedBufferAllocator(MemorySegment buffer, Allocator fallback) {
         this(buffer, fallback, false, null);
@@ -63,17 +32,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
      */
     ConfinedBufferAllocator(MemorySegment buffer, Allocator fallback, boolean growing,
             Consumer<ConfinedBufferAllocator> whenIdle) {
-        this.region = new BufferRegion(buffer);
-        this.current = region;
-        this.buffer = buffer;
-        this.capacity = region.capacity;
-        this.bumpAlignmentLimit = region.bumpAlignmentLimit;
-        boolean fromCLibrary = fallback == MallocAllocator.instance();
-        this.ledger = new FallbackLedger(fallback, fromCLibrary, false, this);
-        // A pooled allocator's chunks outlive its borrowers and its pool: automatic memory, usable from any thread.
-        this.chunks = !growing ? null
-                : new ChunkChain(region, whenIdle != null ? null : new FallbackLedger(fallback, fromCLibrary, false, this));
-        this.owner = Thread.currentThread();
+        super(buffer, fallback, growing, whenIdle != null);
         this.whenIdle = whenIdle;
         this.claim = whenIdle == null ? BufferClaims.claim(this, buffer, "a BufferAllocator made on " + owner) : null;
     }
@@ -95,115 +54,6 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
             checkInnermost(frame);   // throws
         }
         return bump(byteSize, byteAlignment);
-    }
-
-    /** The fast path: a few lines, inlined; everything else is {@link #allocateElsewhere}. Call on the owner. */
-    private MemorySegment bump(long byteSize, long byteAlignment) {
-        long start = (used + byteAlignment - 1) & -byteAlignment;
-        if (byteSize >= 0 && byteSize <= capacity - start && byteAlignment > 0
-                && (byteAlignment & (byteAlignment - 1)) == 0 && byteAlignment <= bumpAlignmentLimit) {
-            lastStart = start;
-            used = start + byteSize;
-            return buffer.asSlice(start, byteSize);
-        }
-        return allocateElsewhere(byteSize, byteAlignment);
-    }
-
-    /**
-     * The slow path: bad requests, alignments beyond the region's own (aligned by address), and overflow: to
-     * a chunk if growing and the request is not oversized, else to the fallback.
-     */
-    private MemorySegment allocateElsewhere(long byteSize, long byteAlignment) {
-        MemorySegment block = allocateHere(byteSize, byteAlignment);
-        if (block != null) {
-            return block;
-        }
-        if (chunks != null && !chunks.isOversized(byteSize, byteAlignment)) {
-            return allocateInChunk(byteSize, byteAlignment);
-        }
-        return allocateFromFallback(byteSize, byteAlignment);
-    }
-
-    /**
-     * {@return a block from the current region, aligned by address, or null if it does not fit}
-     *
-     * @throws IllegalArgumentException if the request is bad
-     */
-    private MemorySegment allocateHere(long byteSize, long byteAlignment) {
-        region.checkRequest(byteSize, byteAlignment);
-        long start = current.alignedOffset(used, byteAlignment);
-        if (byteAlignment > current.alignmentLimit || byteSize > capacity - start) {
-            return null;
-        }
-        lastStart = start;
-        used = start + byteSize;
-        return buffer.asSlice(start, byteSize);
-    }
-
-    /**
-     * {@return a block from the caller's buffer, aligned by address, or null if it does not fit or the allocator
-     * has moved on to its chunks} Call on the owner.
-     *
-     * @throws IllegalArgumentException if the request is bad
-     */
-    MemorySegment allocateInBuffer(long byteSize, long byteAlignment) {
-        return regionIndex == 0 ? allocateHere(byteSize, byteAlignment) : null;
-    }
-
-    /** Moves on to the next region where the request fits (a chunk, taken if need be) and bumps there. */
-    private MemorySegment allocateInChunk(long byteSize, long byteAlignment) {
-        int chunksBefore = chunks.regions();
-        long bytesBefore = chunks.chunkBytes();
-        int next = chunks.next(regionIndex, used, byteSize, byteAlignment);
-        if (chunks.regions() != chunksBefore) {
-            counters.countChunk(chunks.chunkBytes() - bytesBefore);
-        }
-        if (next < 0) {
-            return allocateFromFallback(byteSize, byteAlignment);
-        }
-        diagnostics.overflow(this, byteSize, byteAlignment, region.capacity, usedBytes(), Diagnostics.CHUNK);
-        notePeak();
-        enter(next, 0);
-        MemorySegment block = allocateHere(byteSize, byteAlignment);
-        assert block != null : "the region fits the request";
-        return block;
-    }
-
-    /** Makes region {@code index} the current one, with {@code newUsed} bytes in use and no block to grow. */
-    private void enter(int index, long newUsed) {
-        current = chunks.region(index);
-        buffer = current.segment;
-        capacity = current.capacity;
-        bumpAlignmentLimit = current.bumpAlignmentLimit;
-        base = chunks.base(index);
-        regionIndex = index;
-        used = newUsed;
-        lastStart = -1;
-    }
-
-    /**
-     * Sets the cursor to {@code mark} in region {@code index}: the cursor of a frame's push, or of a reset.
-     * Notes the demand first.
-     */
-    private void rewindTo(int index, long mark) {
-        if (index == regionIndex) {
-            moveCursor(mark);
-        } else {
-            notePeak();
-            enter(index, mark);
-        }
-    }
-
-    private MemorySegment allocateFromFallback(long byteSize, long byteAlignment) {
-        if (!ledger.exists()) {
-            diagnostics.overflow(this, byteSize, byteAlignment, region.capacity, usedBytes(), Diagnostics.NONE);
-            throw region.full(byteSize, byteAlignment, used, diagnostics.quotedName());
-        }
-        MemorySegment block = ledger.allocate(byteSize, byteAlignment);
-        counters.countFallback(byteSize);
-        onFallback(byteSize);
-        diagnostics.overflow(this, byteSize, byteAlignment, region.capacity, usedBytes(), Diagnostics.BLOCK);
-        return block;
     }
 
     /**
@@ -269,16 +119,6 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
         MemorySegment moved = copyToNew(segment, newByteSize, byteAlignment);
         onFree(segment);
         return moved;
-    }
-
-    /**
-     * {@return whether {@code segment} lies in what a region before the current one left in use: a live block
-     * that can be neither given back nor grown}
-     *
-     * @throws IllegalArgumentException if it lies in a region but beyond what is in use there
-     */
-    private boolean isInEarlierRegion(MemorySegment segment) {
-        return chunks != null && chunks.locate(segment, regionIndex) >= 0;
     }
 
     /**
@@ -501,25 +341,6 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
                 + frame);
     }
 
-    /**
-     * Hands a pool's allocator to {@code thread}, or back to the pool (null): it holds nothing then, as after a
-     * reset. The pool's hand-over (a compare-and-set) orders this write before the new owner's use.
-     */
-    void lendTo(Thread thread) {
-        assert used == 0 && frames.depth() == 0 && ledger.liveBlocks() == 0 : "lent while in use";
-        owner = thread;
-    }
-
-    /** {@return whether the allocator is closed} */
-    boolean isClosed() {
-        return owner == null;
-    }
-
-    @Override
-    public long usedBytes() {
-        return base + used;
-    }
-
     @Override
     public long capacity() {
         return region.capacity;
@@ -527,7 +348,7 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
 
     @Override
     public BufferStatistics statistics() {
-        return counters.snapshot(region.capacity, base + used, ledger, chunks == null ? 0 : chunks.regions() - 1,
+        return counters.snapshot(region.capacity, usedBytes(), ledger, chunks == null ? 0 : chunks.regions() - 1,
                 chunks == null ? 0 : chunks.chunkBytes());
     }
 
@@ -550,82 +371,4 @@ sealed class ConfinedBufferAllocator implements BufferAllocator permits CheckedB
                 + (isChecked() ? ", checked" : "") + (owner == null ? ", closed]" : "]");
     }
 
-    // ---- hooks for checked mode: empty here ----------------------------------------------------------
-
-    /** The fallback served {@code byteSize} bytes. */
-    void onFallback(long byteSize) {}
-
-    /** A buffer block that is not the most recent one was freed, or moved away. */
-    void onFree(MemorySegment block) {}
-
-    /** {@return the block as handed out, after the most recent block {@code old} was resized in place} */
-    MemorySegment onResized(MemorySegment old, MemorySegment resized) {
-        return resized;
-    }
-
-    /** The cursor moves from {@code from} down to {@code to}: the bytes between are given back. */
-    void onRewind(long to, long from) {}
-
-    /** The allocator closes. */
-    void onClose() {}
-
-    // ---- slow-path helpers ---------------------------------------------------------------------------
-
-    private void checkOwner() {
-        if (owner != Thread.currentThread()) {
-            throw ownerFailure();
-        }
-    }
-
-    private RuntimeException ownerFailure() {
-        if (owner == null) {
-            return new IllegalStateException("Already closed: " + this);
-        }
-        if (owner == POOLED) {
-            return new IllegalStateException("This scratch allocator went back to its pool when its outermost frame"
-                    + " closed: its frames and blocks are no longer usable: " + this);
-        }
-        return new WrongThreadException("Attempted access outside owner thread " + owner + ": " + this);
-    }
-
-    /**
-     * {@return whether the buffer segment at {@code offset} is exactly the most recent block} An empty block
-     * at the innermost frame's start may as well be an older one of the same start: it never counts.
-     */
-    private boolean isNewest(long offset, long byteSize) {
-        return offset == lastStart && offset + byteSize == used && (byteSize > 0 || offset > floor());
-    }
-
-    /**
-     * Sets the cursor anywhere but by the bump: notes the demand first (only the bump raises it without
-     * looking), and tells checked mode which bytes a move down gives back.
-     */
-    private void moveCursor(long newUsed) {
-        notePeak();
-        if (newUsed < used) {
-            onRewind(newUsed, used);
-        }
-        used = newUsed;
-        assert 0 <= used && used <= capacity : this;   // the frames may not be popped yet: see invariant()
-    }
-
-    /** The class invariant, restored by every slow path that moves the cursor or the frames. */
-    private boolean invariant() {
-        return 0 <= used && used <= capacity && floor() <= used
-                && (lastStart == -1 || (floor() <= lastStart && lastStart <= used));
-    }
-
-    /** {@return where the innermost frame starts in the current region: 0 if it opened in an earlier one} */
-    private long floor() {
-        return frames.depth() == 0 || frames.region(frames.depth()) != regionIndex ? 0 : frames.floor();
-    }
-
-    private void notePeak() {
-        counters.notePeak(base + used);
-    }
-
-    /** {@return whether the fallback block in {@code slot} is the newest one, and of the innermost frame} */
-    private boolean isNewestFallback(int slot) {
-        return ledger.isNewest(slot) && ledger.sequence(slot) >= frames.fallbackFloor();
-    }
 }

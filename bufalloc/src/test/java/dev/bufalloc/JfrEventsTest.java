@@ -38,7 +38,7 @@ class JfrEventsTest {
     private static final String SIZING = "dev.bufalloc.Sizing";
     private static final String SCRATCH_EXHAUSTED = "dev.bufalloc.ScratchExhausted";
     private static final String SCRATCH_GROWN = "dev.bufalloc.ScratchGrown";
-    private static final Set<String> MAIN_CLASSES = Set.of(ConfinedBufferAllocator.class.getName(),
+    private static final Set<String> MAIN_CLASSES = Set.of(ConfinedCursor.class.getName(), ConfinedBufferAllocator.class.getName(),
             SharedBufferAllocator.class.getName(), CheckedBufferAllocator.class.getName(), Scratch.class.getName(),
             Frame.class.getName());
     private static final List<String> ALL = List.of(OVERFLOW, SIZING, SCRATCH_EXHAUSTED, SCRATCH_GROWN);
