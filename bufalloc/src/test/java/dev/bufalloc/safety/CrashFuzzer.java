@@ -963,8 +963,14 @@ public final class CrashFuzzer {
         }
         long[] now = root.chunkProbe == null ? null : root.chunkProbe.read();
         long[] before = callRoot == root ? callProbe : null;
-        if (now == null || now[1] <= root.chunks.size() || (before != null && before[1] >= now[1])) {
-            return null;   // no chunk the model has not seen, or none taken by this call: a block of its own
+        if (now == null || now[1] <= root.chunks.size()) {
+            return null;   // no chunk the model has not seen: a block of its own
+        }
+        if (before != null && before[1] >= now[1]) {
+            // Not taken by this call: a block of its own, unless a refused request took the first chunk (heap
+            // chunks cannot align what it asked) and this block is the first to land in it.
+            return mem == NATIVE || now[1] != 1 || heapBytes(mem) != chunkSize(root, 1) ? null
+                    : untakenHeapChunk(root, mem, start, size);
         }
         if (now[2] != chunkBytes(root, now[1]) && !root.chunkSizesReported && !root.uncertain) {
             root.chunkSizesReported = true;
@@ -1000,6 +1006,38 @@ public final class CrashFuzzer {
             log.println("  + " + chunk + " of " + root);
         }
         return chunk;
+    }
+
+    /**
+     * {@return the first chunk, taken by a request it could not align, for a heap block that lies in an array of
+     * its size; null if the block could as well be a fallback block of its own (it fills its array), which makes
+     * the root's blocks uncertain}
+     */
+    private Chunk untakenHeapChunk(Owner root, Object mem, long start, long size) {
+        if (start == 0 && size > heapBytes(mem) - Long.BYTES) {
+            makeUncertain(root);
+            return null;
+        }
+        Chunk chunk = new Chunk(1, chunkSize(root, 1), mem, 0, 0);
+        root.chunks.add(chunk);
+        if (trace) {
+            log.println("  + " + chunk + " of " + root + ", taken by a refused request");
+        }
+        return chunk;
+    }
+
+    /** {@return the size in bytes of a heap segment's array} */
+    private static long heapBytes(Object array) {
+        return switch (array) {
+            case byte[] a -> a.length;
+            case short[] a -> 2L * a.length;
+            case char[] a -> 2L * a.length;
+            case int[] a -> 4L * a.length;
+            case float[] a -> 4L * a.length;
+            case long[] a -> 8L * a.length;
+            case double[] a -> 8L * a.length;
+            default -> -1;
+        };
     }
 
     /**
