@@ -366,9 +366,8 @@ sealed class ConfinedBufferAllocator extends ConfinedCursor implements BufferAll
 
     @Override
     public String toString() {
-        return "BufferAllocator[" + diagnostics.toStringPrefix() + region + ", used=" + usedBytes()
-                + ", fallbackBlocks=" + ledger.liveBlocks()
-                + (isChecked() ? ", checked" : "") + (owner == null ? ", closed]" : "]");
+        return diagnostics.describe("BufferAllocator", region, usedBytes(), ", fallbackBlocks=" + ledger.liveBlocks()
+                + (isChecked() ? ", checked" : "") + (owner == null ? ", closed" : ""));
     }
 
 }

@@ -265,8 +265,7 @@ final class SharedBufferAllocator implements BufferAllocator {
 
     @Override
     public String toString() {
-        return "SharedBufferAllocator[" + diagnostics.toStringPrefix() + region + ", used=" + usedBytes()
-                + (state == CLOSED ? ", closed]" : "]");
+        return diagnostics.describe("SharedBufferAllocator", region, usedBytes(), state == CLOSED ? ", closed" : "");
     }
 
     // ---- under the lock ----------------------------------------------------------------------------

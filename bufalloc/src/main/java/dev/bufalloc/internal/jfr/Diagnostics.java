@@ -51,10 +51,17 @@ public final class Diagnostics {
         this.name = Objects.requireNonNull(name, "name");
     }
 
-    /** {@return {@code "name=<name>, "} to start the fields of the allocator's {@code toString}, or "" if unnamed} */
-    public String toStringPrefix() {
+    /**
+     * {@return an allocator's {@code toString}: {@code type[name=…, buffer, used=……]}, the name only if it has one}
+     *
+     * @param type the allocator's type, as users know it
+     * @param buffer its buffer
+     * @param used the bytes it has in use
+     * @param more the fields that follow, each as {@code ", field"}, or ""
+     */
+    public String describe(String type, Object buffer, long used, String more) {
         String n = name;
-        return n == null ? "" : "name=" + n + ", ";
+        return type + "[" + (n == null ? "" : "name=" + n + ", ") + buffer + ", used=" + used + more + "]";
     }
 
     /** {@return the name quoted for an error message, "'name' ", or "" if unnamed} */

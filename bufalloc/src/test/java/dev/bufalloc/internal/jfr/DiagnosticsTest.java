@@ -25,11 +25,11 @@ class DiagnosticsTest {
     void aNameIsOptionalAndShowsInDescriptions() {
         Diagnostics diagnostics = new Diagnostics();
         assertThat(diagnostics.name()).isEmpty();
-        assertThat(diagnostics.toStringPrefix()).isEmpty();
+        assertThat(diagnostics.describe("A", "buf", 8, ", x")).isEqualTo("A[buf, used=8, x]");
         assertThat(diagnostics.quotedName()).isEmpty();
         diagnostics.name("parser");
         assertThat(diagnostics.name()).contains("parser");
-        assertThat(diagnostics.toStringPrefix()).isEqualTo("name=parser, ");
+        assertThat(diagnostics.describe("A", "buf", 8, "")).isEqualTo("A[name=parser, buf, used=8]");
         assertThat(diagnostics.quotedName()).isEqualTo("'parser' ");
         assertThatThrownBy(() -> diagnostics.name(null)).isInstanceOf(NullPointerException.class);
         assertThat(diagnostics.name()).contains("parser");
