@@ -248,7 +248,7 @@ sealed class ConfinedBufferAllocator extends ConfinedCursor implements BufferAll
     private void popSlowly(int depth, long id) {
         checkOwner();
         if (!frames.isOpen(depth, id)) {
-            throw frameEnded(Frame.describe(depth, id));
+            throw frameEnded(depth, id);
         }
         int innermost = frames.depth();
         Throwable failure = endFrames(depth);
@@ -310,7 +310,7 @@ sealed class ConfinedBufferAllocator extends ConfinedCursor implements BufferAll
         checkOwner();
         if (!frames.isInnermost(frame.id)) {
             if (!frames.isOpen(frame.depth, frame.id)) {
-                throw frameEnded(frame);
+                throw frameEnded(frame.depth, frame.id);
             }
             throw new IllegalStateException(frame + " is not the innermost open frame (depth " + frames.depth()
                     + "): allocate, reallocate and free through the innermost one");
@@ -326,7 +326,7 @@ sealed class ConfinedBufferAllocator extends ConfinedCursor implements BufferAll
     FrameArena arenaOf(Frame frame) {
         checkOwner();
         if (!isOpen(frame)) {
-            throw frameEnded(frame);
+            throw frameEnded(frame.depth, frame.id);
         }
         FrameArena arena = (FrameArena) frames.arena(frame.depth);
         if (arena == null) {
@@ -336,9 +336,10 @@ sealed class ConfinedBufferAllocator extends ConfinedCursor implements BufferAll
         return arena;
     }
 
-    private IllegalStateException frameEnded(Object frame) {
+    /** {@return the exception for a use of the frame {@code id} at {@code depth} once it has ended} */
+    private static IllegalStateException frameEnded(int depth, long id) {
         return new IllegalStateException("The frame is closed, or was ended by reset() or close() of its allocator: "
-                + frame);
+                + Frame.describe(depth, id));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.bufalloc;
 
 import dev.bufalloc.system.MallocAllocator;
+import dev.bufalloc.testing.ScratchThreads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
@@ -119,40 +119,17 @@ class ScratchTest {
                     .satisfies(slots -> assertThat(Integer.bitCount(slots)).isOne());
             assertThat(before.poolSlots()).isGreaterThanOrEqualTo(threads);
 
-            CountDownLatch holding = new CountDownLatch(threads);
-            CountDownLatch release = new CountDownLatch(1);
-            List<Thread> workers = new ArrayList<>();
-            for (int i = 0; i < threads; i++) {
-                workers.add(Thread.ofVirtual().start(() -> {
-                    try (Frame frame = Scratch.push()) {
-                        frame.allocate(100).fill((byte) 1);
-                        holding.countDown();
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }));
-            }
-            holding.await();
-            ScratchStatistics busy = Scratch.statistics();
+            ScratchStatistics busy = ScratchThreads.holdingFrames(threads, 100, Scratch::statistics);
             assertThat(busy.buffersMade()).as("one buffer made per thread holding a frame")
                     .isEqualTo(before.buffersMade() + threads);
             assertThat(busy.idleBuffers()).as("the pool was drained of buffers of the old size").isZero();
 
-            release.countDown();
-            for (Thread worker : workers) {
-                worker.join();
-            }
             ScratchStatistics idle = Scratch.statistics();
             assertThat(idle.idleBuffers()).as("each thread gave its buffer back to the pool").isEqualTo(threads);
             assertThat(idle.buffersMade()).isEqualTo(busy.buffersMade());
 
             for (int i = 0; i < 10; i++) {   // threads one after the other reuse the pooled buffers
-                Thread.ofVirtual().start(() -> {
-                    try (Frame frame = Scratch.push()) {
-                        frame.allocate(100);
-                    }
-                }).join();
+                ScratchThreads.pushOnNewThread(100);
             }
             assertThat(Scratch.statistics()).isEqualTo(idle);
         } finally {

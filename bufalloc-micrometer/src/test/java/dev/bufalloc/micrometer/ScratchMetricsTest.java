@@ -1,17 +1,13 @@
 package dev.bufalloc.micrometer;
 
-import dev.bufalloc.Frame;
 import dev.bufalloc.Scratch;
 import dev.bufalloc.ScratchStatistics;
+import dev.bufalloc.testing.ScratchThreads;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
@@ -54,34 +50,13 @@ class ScratchMetricsTest {
             assertThat(gauge("bufalloc.scratch.buffer.size")).isEqualTo(size + 48);
             double madeBefore = made();
 
-            CountDownLatch holding = new CountDownLatch(threads);
-            CountDownLatch release = new CountDownLatch(1);
-            List<Thread> workers = new ArrayList<>();
-            for (int i = 0; i < threads; i++) {
-                workers.add(Thread.ofVirtual().start(() -> {
-                    try (Frame frame = Scratch.push()) {
-                        frame.allocate(64);
-                        holding.countDown();
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }));
-            }
-            holding.await();
-            assertThat(made()).as("a buffer made for each thread holding a frame").isEqualTo(madeBefore + threads);
-            assertThat(gauge("bufalloc.scratch.buffers.idle")).isZero();
-
-            release.countDown();
-            for (Thread worker : workers) {
-                worker.join();
-            }
+            ScratchThreads.holdingFrames(threads, 64, () -> {
+                assertThat(made()).as("a buffer made for each thread holding a frame").isEqualTo(madeBefore + threads);
+                assertThat(gauge("bufalloc.scratch.buffers.idle")).isZero();
+                return null;
+            });
             assertThat(gauge("bufalloc.scratch.buffers.idle")).as("given back to the pool").isEqualTo(threads);
-            Thread.ofVirtual().start(() -> {
-                try (Frame frame = Scratch.push()) {
-                    frame.allocate(64);
-                }
-            }).join();
+            ScratchThreads.pushOnNewThread(64);
             assertThat(made()).as("a new thread borrows an idle buffer").isEqualTo(madeBefore + threads);
         } finally {
             Scratch.setBufferSize(size);
