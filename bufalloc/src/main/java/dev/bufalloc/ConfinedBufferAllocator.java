@@ -162,6 +162,18 @@ sealed class ConfinedBufferAllocator extends ConfinedCursor implements BufferAll
 
     @Override
     public void reset() {
+        if (owner != Thread.currentThread() || frames.depth() != 0 || regionIndex != 0 || !ledger.isEmpty()) {
+            resetSlowly();
+            return;
+        }
+        moveCursor(0);   // no frame to end, no chunk to leave, no fallback memory to give back: the cursor only
+        lastStart = -1;
+        counters.countReset();
+        diagnostics.sized(this, "reset");
+    }
+
+    /** {@link #reset} with frames to end, a chunk to leave, fallback memory to give back, or misuse. */
+    private void resetSlowly() {
         checkOwner();
         Throwable failure = endFrames(1);
         rewindTo(0, 0);

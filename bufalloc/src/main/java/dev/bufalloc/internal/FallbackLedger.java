@@ -69,6 +69,14 @@ public final class FallbackLedger {
         return fallback != null;
     }
 
+    /**
+     * {@return whether the ledger holds nothing: no slot, no generation scope, no memory held over} Then
+     * {@link #freeAll()} has nothing to do.
+     */
+    public boolean isEmpty() {
+        return size == 0 && generation == null && memory.deferredCount == 0;
+    }
+
     /** {@return the live blocks} */
     public int liveBlocks() {
         return live;
