@@ -166,22 +166,24 @@ sealed class ConfinedBufferAllocator extends ConfinedCursor implements BufferAll
             resetSlowly();
             return;
         }
-        moveCursor(0);   // no frame to end, no chunk to leave, no fallback memory to give back: the cursor only
-        lastStart = -1;
-        counters.countReset();
-        diagnostics.sized(this, "reset");
+        rewindToStart();   // no frame to end, no chunk to leave, no fallback memory to give back: the cursor only
     }
 
     /** {@link #reset} with frames to end, a chunk to leave, fallback memory to give back, or misuse. */
     private void resetSlowly() {
         checkOwner();
         Throwable failure = endFrames(1);
+        rewindToStart();
+        freeAllFallback(failure);
+    }
+
+    /** The cursor back to the start of the caller's buffer, with no frame open: what every reset does. */
+    private void rewindToStart() {
         rewindTo(0, 0);
         lastStart = -1;
         counters.countReset();
         assert invariant() && frames.depth() == 0 && lastStart == -1 : this;
         diagnostics.sized(this, "reset");
-        freeAllFallback(failure);
     }
 
     @Override
