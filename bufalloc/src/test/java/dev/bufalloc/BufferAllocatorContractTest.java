@@ -26,6 +26,7 @@ import static dev.bufalloc.ForKinds.Which.BOUNDED;
 import static dev.bufalloc.ForKinds.Which.BUFFERS;
 import static dev.bufalloc.ForKinds.Which.BUFFERS_WITH_FALLBACK;
 import static dev.bufalloc.ForKinds.Which.BUMP_ALLOCATORS;
+import static dev.bufalloc.ForKinds.Which.CONFINED_BUFFERS;
 import static dev.bufalloc.ForKinds.Which.EIGHT_BYTE_ALIGNED;
 import static dev.bufalloc.ForKinds.Which.HEAP_BUFFERS;
 import static dev.bufalloc.ForKinds.Which.NATIVE_BUFFERS;
@@ -700,6 +701,111 @@ class BufferAllocatorContractTest {
                 it.buffer().close();
                 assertThat(it.fallback().outstandingBlocks()).isZero();
             }
+        }
+
+        /**
+         * A boundary of reset's short path, taken when the fallback holds nothing: a ledger emptied block by
+         * block (out of order, so with a hole on the way) is as empty as one never used. The reset still
+         * rewinds everything, gives no block back twice, and leaves the allocator as any reset does.
+         */
+        @ForKinds(BUFFERS_WITH_FALLBACK)
+        void aResetRightAfterTheLastFallbackBlockWasFreedRewindsAllAndGivesNothingBackTwice(AllocatorKind kind) {
+            try (Instance it = kind.make()) {
+                CountingAllocator fallback = it.fallback();
+                MemorySegment filling = it.allocate(AllocatorKind.CAPACITY, 1);
+                List<MemorySegment> blocks = List.of(it.allocate(100, 1), it.allocate(100, 1), it.allocate(100, 1));
+                for (int i : new int[] {1, 0, 2}) {
+                    it.free(blocks.get(i));
+                }
+                assertThat(fallback.outstandingBlocks()).isZero();
+                assertThat(fallback.calls(CountingAllocator.Call.FREE)).isEqualTo(3);
+                assertThat(it.statistics().liveFallbackBlocks()).isZero();
+                assertThat(it.usedBytes()).isEqualTo(AllocatorKind.CAPACITY);
+
+                it.buffer().reset();
+                assertThat(it.statistics()).as("rewound, with the life totals kept")
+                        .isEqualTo(new BufferStatistics(64, 0, 364, 3, 300, 0, 0, 0, 0, 1, 0, 0));
+                assertThat(fallback.calls(CountingAllocator.Call.FREE)).as("nothing given back twice").isEqualTo(3);
+                assertThat(fallback.outstandingBlocks()).isZero();
+                for (MemorySegment freed : blocks) {
+                    assertThatThrownBy(() -> freed.get(JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
+                }
+                refusedAndUnchanged(it, IllegalArgumentException.class, () -> it.allocator().free(filling))
+                        .as("a buffer block from before the reset is not live").hasMessageContaining("Not a live block");
+
+                MemorySegment all = it.allocate(AllocatorKind.CAPACITY, 1);
+                assertThat(all.address()).as("the whole buffer free again").isEqualTo(it.origin());
+                MemorySegment next = it.allocate(100, 1);
+                assertThat(fallback.outstanding()).as("an overflow goes to the fallback again").containsExactly(next);
+                it.buffer().reset();
+                assertThat(fallback.outstandingBlocks()).isZero();
+                assertThat(fallback.calls(CountingAllocator.Call.FREE)).isEqualTo(4);
+                assertThatThrownBy(() -> next.get(JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
+                assertThat(it.statistics().resets()).isEqualTo(2);
+            }
+        }
+
+        /** Past that boundary: one fallback block still live takes the reset off its short path, and it is given back. */
+        @ForKinds(BUFFERS_WITH_FALLBACK)
+        void aResetAfterAllButOneFallbackBlockWasFreedGivesTheLastOneBack(AllocatorKind kind) {
+            try (Instance it = kind.make()) {
+                CountingAllocator fallback = it.fallback();
+                for (int kept = 0; kept < 3; kept++) {   // the oldest, the middle one, the newest
+                    List<MemorySegment> blocks = fallbackBlocks(it, 3);
+                    long freesBefore = fallback.calls(CountingAllocator.Call.FREE);
+                    for (int i = 0; i < blocks.size(); i++) {
+                        if (i != kept) {
+                            it.free(blocks.get(i));
+                        }
+                    }
+                    MemorySegment last = blocks.get(kept);
+                    assertThat(fallback.outstanding()).containsExactly(last);
+                    assertThat(it.statistics().liveFallbackBlocks()).isEqualTo(1);
+
+                    it.buffer().reset();
+                    assertThat(fallback.calls(CountingAllocator.Call.FREE) - freesBefore)
+                            .as("two given back by free, the last by the reset").isEqualTo(3);
+                    assertThat(fallback.outstandingBlocks()).isZero();
+                    assertThat(it.statistics().liveFallbackBlocks()).isZero();
+                    assertThat(it.statistics().liveFallbackBytes()).isZero();
+                    assertThat(it.usedBytes()).isZero();
+                    assertThatThrownBy(() -> last.get(JAVA_BYTE, 0)).isInstanceOf(IllegalStateException.class);
+                    refusedAndUnchanged(it, IllegalArgumentException.class, () -> it.allocator().free(last))
+                            .hasMessageContaining("Not a live block");
+                }
+                assertThat(it.statistics().resets()).isEqualTo(3);
+                assertThat(it.statistics().fallbackCount()).isEqualTo(9);
+            }
+        }
+
+        /**
+         * The short path still checks the owner: another thread's reset is refused and moves nothing, on an
+         * allocator with nothing in it and on one whose only state is its cursor (which the short path rewinds).
+         */
+        @ForKinds(CONFINED_BUFFERS)
+        void aResetOnAnotherThreadIsRefusedAndChangesNothingEvenWithOnlyTheCursorToRewind(AllocatorKind kind)
+                throws InterruptedException {
+            try (Instance it = kind.make()) {
+                List<Object> empty = it.state();
+                assertThat(onAnotherThread(() -> resetOf(it))).isInstanceOf(WrongThreadException.class);
+                assertThat(it.state()).as("state after the refused reset").isEqualTo(empty);
+                it.allocate(8, 1);
+                MemorySegment newest = it.allocate(8, 1);
+                List<Object> inUse = it.state();
+                assertThat(onAnotherThread(() -> resetOf(it))).isInstanceOf(WrongThreadException.class);
+                assertThat(it.state()).as("state after the refused reset").isEqualTo(inUse);
+                assertThat(it.usedBytes()).isEqualTo(16);
+                assertThat(it.statistics().resets()).isZero();
+                it.free(newest);
+                assertThat(it.usedBytes()).as("still the newest block: its bytes come back").isEqualTo(8);
+                it.buffer().close();
+                refusedAndUnchanged(it, IllegalStateException.class, it.buffer()::reset).hasMessageContaining("closed");
+            }
+        }
+
+        private static Object resetOf(Instance it) {
+            it.buffer().reset();
+            return null;
         }
 
         @ForKinds(BUFFERS_WITH_FALLBACK)

@@ -2,6 +2,7 @@ package dev.bufalloc;
 
 import dev.bufalloc.AllocatorKind.Instance;
 import dev.bufalloc.internal.ChunkChain;
+import dev.bufalloc.testing.CountingAllocator;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 import static dev.bufalloc.ForKinds.Which.GROWING;
+import static dev.bufalloc.ForKinds.Which.GROWING_BUFFERS;
 import static dev.bufalloc.ForKinds.Which.GROWING_OVER_A_GIVEN_BUFFER;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
@@ -155,6 +157,50 @@ class ChunksContractTest {
                 assertThat(frame.allocate(100, 1).address()).isEqualTo(first.address());
             }
             assertThat(it.buffer().statistics().fallbackCount()).isEqualTo(calls);
+        }
+    }
+
+    /**
+     * A boundary of reset's short path: once a frame closed back into the buffer, the allocator is in its
+     * buffer with no frame open while it holds a chunk. Such a reset rewinds the cursor only: the chunk is
+     * kept, and the next overflow bumps in it again without a call to the fallback.
+     */
+    @ForKinds(GROWING_BUFFERS)
+    void aResetAfterAFrameClosedBackIntoTheBufferKeepsTheChunkAndTheNextOverflowReusesIt(AllocatorKind kind) {
+        try (Instance it = kind.make()) {
+            CountingAllocator fallback = it.fallback();
+            it.allocate(AllocatorKind.CAPACITY - 4, 1);   // almost full
+            MemorySegment inChunk;
+            try (Frame frame = it.buffer().push()) {
+                inChunk = frame.allocate(100, 1);
+                assertThat(it.inBuffer(inChunk)).as("moved on to a chunk").isFalse();
+            }
+            assertThat(it.usedBytes()).as("back in the buffer").isEqualTo(AllocatorKind.CAPACITY - 4);
+            BufferStatistics before = it.statistics();
+            assertThat(before.chunks()).isEqualTo(1);
+            assertThat(before.chunkBytes()).isEqualTo(ChunkChain.MIN_CHUNK);
+            assertThat(fallback.outstandingBlocks()).isEqualTo(1);
+
+            it.buffer().reset();
+            BufferStatistics after = it.statistics();
+            assertThat(after.usedBytes()).isZero();
+            assertThat(after.resets()).isEqualTo(1);
+            assertThat(after.chunks()).as("the chunk is kept").isEqualTo(1);
+            assertThat(after.chunkBytes()).isEqualTo(ChunkChain.MIN_CHUNK);
+            assertThat(fallback.outstandingBlocks()).isEqualTo(1);
+            assertThat(fallback.calls(CountingAllocator.Call.FREE)).isZero();
+            inChunk.fill((byte) 5);   // the chunk's memory is still the allocator's: usable, not freed
+            assertThatThrownBy(() -> it.buffer().free(inChunk)).as("beyond the cursor: not live")
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Not a live block");
+
+            MemorySegment all = it.allocate(AllocatorKind.CAPACITY, 1);
+            assertThat(all.address()).as("the whole buffer from its start").isEqualTo(it.origin());
+            MemorySegment again = it.allocate(100, 1);
+            assertThat(again.address()).as("the chunk, from its start").isEqualTo(inChunk.address());
+            assertThat(it.statistics().chunks()).isEqualTo(1);
+            assertThat(it.statistics().chunkBytes()).isEqualTo(ChunkChain.MIN_CHUNK);
+            assertThat(it.statistics().fallbackCount()).as("no new chunk").isEqualTo(before.fallbackCount());
+            assertThat(fallback.calls(CountingAllocator.Call.ALLOCATE)).isEqualTo(1);
         }
     }
 

@@ -62,6 +62,10 @@ import java.util.stream.Stream;
         /** The buffer allocators themselves, with reset(), close() and statistics of their own. */
         BUFFERS(AllocatorKind::isBuffer),
         BUFFERS_WITH_FALLBACK(kind -> kind.isBuffer() && kind.hasFallback() && !kind.bumpsInChunks()),
+        /** The buffer allocators only the thread that made them may use. */
+        CONFINED_BUFFERS(kind -> kind.isBuffer() && kind.isConfined()),
+        /** The buffer allocators that bump on in chunks, with no frame of the test's open on them. */
+        GROWING_BUFFERS(kind -> kind.isBuffer() && kind.bumpsInChunks()),
         NATIVE_BUFFERS(kind -> kind.isBuffer() && kind.memory.isNative()),
         HEAP_BUFFERS(kind -> kind.isBuffer() && !kind.memory.isNative());
 
