@@ -144,9 +144,13 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
      *
      * <p>The first chunk is as big as the buffer (at least 4 KiB); each further one is twice the one before,
      * up to 64 MiB. A request bigger than half the next chunk gets a block of its own from the fallback, as in
-     * an allocator from {@link #of(MemorySegment, Allocator) of}, and does not make chunks grow. Frames and
-     * {@link #reset()} rewind into the buffer and keep the chunks for what comes next, so a workload that
-     * overflowed once stops calling the fallback; the chunks go back to the fallback on {@link #close()} (or
+     * an allocator from {@link #of(MemorySegment, Allocator) of}, and does not make chunks grow.
+     * {@link #reset()} rewinds into the buffer and keeps the chunks for what comes next, so a workload that
+     * overflowed once stops calling the fallback. A frame rewinds to where it was pushed, but for one whose
+     * blocks did not fit in the rest of the region it was pushed in and do fit in the chunk it moved to: it
+     * leaves the cursor at that chunk's start, so the same frame again bumps there instead of overflowing every
+     * time (the rest of the region is used again once an outer frame closes back into it, or after a reset).
+     * The chunks go back to the fallback on {@link #close()} (or
      * with the allocator, through the garbage collector, once neither it nor any of its blocks is reachable).
      * A block in a chunk is a buffer block in every rule of this interface: freeing it gives bytes back only
      * if it is the most recent block; used after its frame closed or a reset, it reads and writes the chunk,

@@ -297,11 +297,15 @@ sealed class ConfinedBufferAllocator extends ConfinedCursor implements BufferAll
         return failure;
     }
 
-    /** Closes the frames from {@code depth} in: the cursor, the spill and the newest block go back to their push. */
+    /**
+     * Closes the frames from {@code depth} in: the cursor (unless it stays ahead in a chunk, see
+     * {@link #rewindFrameTo}), the spill and the newest block go back to their push.
+     */
     private void rewindFrames(int depth) {
-        rewindTo(frames.region(depth), frames.mark(depth));
+        if (!rewindFrameTo(frames.region(depth), frames.mark(depth))) {
+            lastStart = frames.lastStart(depth);
+        }
         counters.restoreSpill(frames.spill(depth));
-        lastStart = frames.lastStart(depth);
         frames.popTo(depth);
         assert invariant() : this;
     }

@@ -160,6 +160,31 @@ abstract sealed class ConfinedCursor permits ConfinedBufferAllocator {
         }
     }
 
+    /**
+     * Sets the cursor back to a frame's push, {@code mark} in region {@code index}: what the frame allocated since
+     * is given back. {@return whether the cursor stayed in the later region it is in, at its start, instead} It
+     * stays when what the frame holds did not fit in the rest of region {@code index} but fits in the region it
+     * is in: the same frame again would overflow again, so a loop of frames that overflowed once bumps in the
+     * chunk from then on instead of overflowing every time. The rest of region {@code index} is used again once
+     * an outer frame closes back into it, or after a reset. A frame that holds more than the region it is in goes
+     * back: its next run bumps through the same regions again, taking no new chunk.
+     */
+    boolean rewindFrameTo(int index, long mark) {
+        if (index != regionIndex) {   // moved on to a chunk since the push: a growing allocator
+            long demand = base + used - chunks.base(index) - mark;
+            if (demand > chunks.region(index).capacity - mark && demand <= capacity) {
+                notePeak();
+                chunks.leave(index, mark, regionIndex);
+                base = chunks.base(regionIndex);
+                used = 0;
+                lastStart = -1;
+                return true;
+            }
+        }
+        rewindTo(index, mark);
+        return false;
+    }
+
     private MemorySegment allocateFromFallback(long byteSize, long byteAlignment) {
         if (!ledger.exists()) {
             diagnostics.overflow(this, byteSize, byteAlignment, region.capacity, usedBytes(), Diagnostics.NONE);

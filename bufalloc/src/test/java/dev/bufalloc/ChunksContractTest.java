@@ -141,22 +141,61 @@ class ChunksContractTest {
         }
     }
 
+    /**
+     * A frame whose blocks did not fit in the rest of the buffer, but fit in the chunk it moved to, leaves the
+     * cursor at the chunk's start when it closes: the same frame again bumps in the chunk from its start, with no
+     * fallback call, and what was in use before it stays so.
+     */
     @ForKinds(GROWING)
-    void frameCloseRewindsIntoTheBufferAndTheNextFrameReusesTheChunk(AllocatorKind kind) {
+    void aFrameThatOverflowedIntoAChunkClosesThereAndTheSameFrameAgainBumpsInIt(AllocatorKind kind) {
         try (Instance it = kind.make()) {
+            MemorySegment older = it.allocate(it.buffer().capacity() - it.buffer().usedBytes() - 8, 1);   // 8 B left
+            older.fill((byte) 7);
             long used = it.buffer().usedBytes();
             MemorySegment first;
             try (Frame frame = it.buffer().push()) {
-                fillBufferThrough(frame, it);
                 first = frame.allocate(100, 1);
+                assertThat(it.inBuffer(first)).as("moved on to a chunk").isFalse();
             }
             assertThat(it.buffer().usedBytes()).isEqualTo(used);
             long calls = it.buffer().statistics().fallbackCount();
-            try (Frame frame = it.buffer().push()) {
-                fillBufferThrough(frame, it);
-                assertThat(frame.allocate(100, 1).address()).isEqualTo(first.address());
+            for (int i = 0; i < 3; i++) {
+                try (Frame frame = it.buffer().push()) {
+                    MemorySegment block = frame.allocate(100, 1);
+                    assertThat(block.address()).as("the chunk, from its start").isEqualTo(first.address());
+                    block.fill((byte) 1);
+                    assertThat(it.buffer().usedBytes()).isEqualTo(used + 100);
+                }
+                assertThat(it.buffer().usedBytes()).isEqualTo(used);
             }
-            assertThat(it.buffer().statistics().fallbackCount()).isEqualTo(calls);
+            assertThat(it.buffer().statistics().fallbackCount()).as("no new chunk").isEqualTo(calls);
+            assertThat(older.get(JAVA_BYTE, 7)).as("an older block is untouched").isEqualTo((byte) 7);
+            it.free(older);   // the buffer is behind the cursor now: an older block stays live, nothing given back
+            assertThat(it.buffer().usedBytes()).isEqualTo(used);
+            assertThatThrownBy(() -> it.buffer().free(first)).as("the frame's block: not live")
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    /**
+     * The rest of the buffer is not lost to a frame that stayed in a chunk: an outer frame that opened in the buffer
+     * closes back into it, and the next blocks fill the buffer from there.
+     */
+    @ForKinds(GROWING)
+    void anOuterFrameClosesBackIntoTheBufferAfterAnInnerOneStayedInAChunk(AllocatorKind kind) {
+        try (Instance it = kind.make()) {
+            long used = it.buffer().usedBytes();
+            long left = it.buffer().capacity() - used;
+            try (Frame outer = it.buffer().push()) {
+                outer.allocate(left / 2, 1);
+                try (Frame inner = it.buffer().push()) {
+                    fillBufferThrough(inner, it);
+                    assertThat(it.inBuffer(inner.allocate(100, 1))).isFalse();
+                }
+                assertThat(it.buffer().usedBytes()).isEqualTo(used + left / 2);
+            }
+            assertThat(it.buffer().usedBytes()).isEqualTo(used);
+            assertThat(it.inBuffer(it.allocate(left, 1))).as("the buffer's rest, whole again").isTrue();
         }
     }
 
@@ -172,22 +211,25 @@ class ChunksContractTest {
             it.allocate(AllocatorKind.CAPACITY - 4, 1);   // almost full
             MemorySegment inChunk;
             try (Frame frame = it.buffer().push()) {
-                inChunk = frame.allocate(100, 1);
+                inChunk = frame.allocate(1000, 1);
                 assertThat(it.inBuffer(inChunk)).as("moved on to a chunk").isFalse();
+                for (int i = 1; i < 40; i++) {
+                    frame.allocate(1000, 1);   // 40 KB: 4, 8, 16, 32 KB chunks, more than the last holds
+                }
             }
             assertThat(it.usedBytes()).as("back in the buffer").isEqualTo(AllocatorKind.CAPACITY - 4);
             BufferStatistics before = it.statistics();
-            assertThat(before.chunks()).isEqualTo(1);
-            assertThat(before.chunkBytes()).isEqualTo(ChunkChain.MIN_CHUNK);
-            assertThat(fallback.outstandingBlocks()).isEqualTo(1);
+            assertThat(before.chunks()).isEqualTo(4);
+            assertThat(before.chunkBytes()).isEqualTo(ChunkChain.MIN_CHUNK * (1 + 2 + 4 + 8));
+            assertThat(fallback.outstandingBlocks()).isEqualTo(4);
 
             it.buffer().reset();
             BufferStatistics after = it.statistics();
             assertThat(after.usedBytes()).isZero();
             assertThat(after.resets()).isEqualTo(1);
-            assertThat(after.chunks()).as("the chunk is kept").isEqualTo(1);
-            assertThat(after.chunkBytes()).isEqualTo(ChunkChain.MIN_CHUNK);
-            assertThat(fallback.outstandingBlocks()).isEqualTo(1);
+            assertThat(after.chunks()).as("the chunks are kept").isEqualTo(4);
+            assertThat(after.chunkBytes()).isEqualTo(before.chunkBytes());
+            assertThat(fallback.outstandingBlocks()).isEqualTo(4);
             assertThat(fallback.calls(CountingAllocator.Call.FREE)).isZero();
             inChunk.fill((byte) 5);   // the chunk's memory is still the allocator's: usable, not freed
             assertThatThrownBy(() -> it.buffer().free(inChunk)).as("beyond the cursor: not live")
@@ -197,10 +239,10 @@ class ChunksContractTest {
             assertThat(all.address()).as("the whole buffer from its start").isEqualTo(it.origin());
             MemorySegment again = it.allocate(100, 1);
             assertThat(again.address()).as("the chunk, from its start").isEqualTo(inChunk.address());
-            assertThat(it.statistics().chunks()).isEqualTo(1);
-            assertThat(it.statistics().chunkBytes()).isEqualTo(ChunkChain.MIN_CHUNK);
+            assertThat(it.statistics().chunks()).isEqualTo(4);
+            assertThat(it.statistics().chunkBytes()).isEqualTo(before.chunkBytes());
             assertThat(it.statistics().fallbackCount()).as("no new chunk").isEqualTo(before.fallbackCount());
-            assertThat(fallback.calls(CountingAllocator.Call.ALLOCATE)).isEqualTo(1);
+            assertThat(fallback.calls(CountingAllocator.Call.ALLOCATE)).isEqualTo(4);
         }
     }
 

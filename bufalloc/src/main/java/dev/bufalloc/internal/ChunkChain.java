@@ -17,7 +17,8 @@ import java.util.Arrays;
  * from {@link Arena#ofAuto()}: only the garbage collector frees them, once no block can reach them.
  *
  * <p>Invariant: {@code 1 <= count}; {@code regions[0]} is the buffer; {@code bases[i]} is the number of bytes
- * the allocator had in use in regions {@code [0, i)} when it last entered region {@code i}, so
+ * the allocator had in use in regions {@code [0, i)} when it last entered region {@code i} (or stayed in it while
+ * frames closed back into an earlier one: see {@link #leave}), so
  * {@code bases[i + 1] - bases[i]} is what it left in use in region {@code i}, for every region it has left.
  */
 public final class ChunkChain {
@@ -123,10 +124,23 @@ public final class ChunkChain {
                 return -1;
             }
         }
-        for (int i = from + 1; i <= to; i++) {   // regions skipped are left empty
+        leave(from, used, to);
+        return to;
+    }
+
+    /**
+     * Notes that the allocator left region {@code from} with {@code used} bytes in use there for region {@code to},
+     * later: the regions between are left empty.
+     *
+     * @param from the region it left
+     * @param used the bytes it left in use there
+     * @param to the region it is in now, above {@code from}
+     */
+    public void leave(int from, long used, int to) {
+        assert from < to && to < count && 0 <= used && used <= regions[from].capacity : "a region left for a later one";
+        for (int i = from + 1; i <= to; i++) {
             bases[i] = bases[from] + used;
         }
-        return to;
     }
 
     private static boolean fitsEmpty(BufferRegion region, long byteSize, long byteAlignment) {
