@@ -295,12 +295,14 @@ public sealed interface BufferAllocator extends Allocator, AutoCloseable
     void reset();
 
     /**
-     * Zeroes every byte the allocator has in use, in its buffer (and its chunks, if growing), then
-     * {@linkplain #reset() resets} it: the next blocks read zeros, as an {@code Arena}'s do, and no data of
-     * the last use stays behind in the buffer. Fallback blocks are given back unzeroed. It costs a fill of the
-     * bytes in use, nothing when little was used; to zero one block only, fill it ({@code block.fill((byte) 0)}).
-     * A shared allocator zeroes what was in use when the call began: blocks allocated by other threads while it
-     * runs may be zeroed or not.
+     * Zeroes every byte of its buffer (and its chunks, if growing) that a block reached since the last
+     * {@code resetAndZero()} (or since the allocator was made): blocks in use, and blocks given back since by
+     * {@link #free}, a frame's close or {@link #reset()}. Then resets it. No data written through the allocator
+     * since stays behind in its memory, and the next blocks read zeros where the buffer was zero when the
+     * allocator was made (as an {@code Arena}'s memory is). Fallback blocks are given back unzeroed. It costs a
+     * fill of as many bytes as the blocks reached, nothing when little was used; to zero one block only, fill it
+     * ({@code block.fill((byte) 0)}). A shared allocator zeroes what blocks reached when the call began: blocks
+     * allocated by other threads while it runs may be zeroed or not.
      *
      * @throws WrongThreadException if the allocator is confined to another thread
      * @throws IllegalStateException as {@link #reset()} does; then nothing was zeroed

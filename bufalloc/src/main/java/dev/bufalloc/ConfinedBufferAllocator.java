@@ -189,24 +189,12 @@ sealed class ConfinedBufferAllocator extends ConfinedCursor implements BufferAll
     @Override
     public void resetAndZero() {
         checkOwner();
-        int last = regionIndex;
-        long lastUsed = used;
         try {
             reset();
         } finally {
-            if (used == 0 && regionIndex == 0) {   // reset, if maybe with a failure of the fallback's: zero
-                for (int i = 0; i < last; i++) {
-                    zero(chunks.region(i).segment, chunks.base(i + 1) - chunks.base(i));
-                }
-                zero(last == 0 ? region.segment : chunks.region(last).segment, lastUsed);
+            if (used == 0 && regionIndex == 0 && frames.depth() == 0) {   // reset, if maybe with a failure of the fallback's
+                zeroWritten();
             }
-        }
-    }
-
-    /** Zeroes the first {@code bytes} of {@code region}, unless its memory was freed (a caller's closed arena). */
-    private static void zero(MemorySegment region, long bytes) {
-        if (bytes > 0 && region.scope().isAlive()) {
-            region.asSlice(0, bytes).fill((byte) 0);
         }
     }
 

@@ -36,6 +36,7 @@ abstract sealed class ConfinedCursor permits ConfinedBufferAllocator {
     BufferRegion current;
     int regionIndex;                           // of current: 0 for the buffer
     private long base;                         // bytes in use in the regions before current
+    private long written;                      // how far blocks reached in current since it was zeroed, with used
     final ChunkChain chunks;                   // null unless growing
     final FallbackLedger ledger;
     final FrameStack frames = new FrameStack();
@@ -137,6 +138,8 @@ abstract sealed class ConfinedCursor permits ConfinedBufferAllocator {
 
     /** Makes region {@code index} the current one, with {@code newUsed} bytes in use and no block to grow. */
     private void enter(int index, long newUsed) {
+        chunks.noteWritten(regionIndex, Math.max(written, used));
+        written = chunks.written(index);
         current = chunks.region(index);
         buffer = current.segment;
         capacity = current.capacity;
@@ -174,6 +177,7 @@ abstract sealed class ConfinedCursor permits ConfinedBufferAllocator {
             long demand = base + used - chunks.base(index) - mark;
             if (demand > chunks.region(index).capacity - mark && demand <= capacity) {
                 notePeak();
+                written = Math.max(written, used);
                 chunks.leave(index, mark, regionIndex);
                 base = chunks.base(regionIndex);
                 used = 0;
@@ -205,6 +209,19 @@ abstract sealed class ConfinedCursor permits ConfinedBufferAllocator {
      */
     boolean isInEarlierRegion(MemorySegment segment) {
         return chunks != null && chunks.locate(segment, regionIndex) >= 0;
+    }
+
+    /**
+     * Zeroes what blocks reached, in the buffer and the chunks, since the last call: blocks in use and blocks given
+     * back alike. Call in the buffer with nothing in use, after a reset.
+     */
+    void zeroWritten() {
+        assert regionIndex == 0 && used == 0 : this;
+        region.zero(written);
+        written = 0;
+        if (chunks != null) {
+            chunks.zeroWritten();
+        }
     }
 
     /**
@@ -279,6 +296,7 @@ abstract sealed class ConfinedCursor permits ConfinedBufferAllocator {
     void moveCursor(long newUsed) {
         notePeak();
         if (newUsed < used) {
+            written = Math.max(written, used);
             onRewind(newUsed, used);
         }
         used = newUsed;

@@ -49,6 +49,7 @@ final class SharedBufferAllocator implements BufferAllocator {
     private final BufferCounters counters = new BufferCounters();
     private final Diagnostics diagnostics = new Diagnostics();   // the name, and the JFR events off the bump
     private long usedAtClose;
+    private long written;   // how far blocks reached before the resets since the last resetAndZero
 
     SharedBufferAllocator(MemorySegment buffer, Allocator fallback) {
         this.region = new BufferRegion(buffer);
@@ -181,6 +182,7 @@ final class SharedBufferAllocator implements BufferAllocator {
                 current = checkOpen();
                 notePeak(current);
             } while (!STATE.compareAndSet(this, current, ((current & ~USED_MASK) + EPOCH_UNIT) & Long.MAX_VALUE));
+            written = Math.max(written, Math.min(current & USED_MASK, region.capacity));
             counters.countReset();
             diagnostics.sized(this, "reset");
             ledger.freeAll();
@@ -193,10 +195,8 @@ final class SharedBufferAllocator implements BufferAllocator {
     public void resetAndZero() {
         lock.lock();
         try {
-            long used = Math.min(checkOpen() & USED_MASK, region.capacity);
-            if (used > 0 && region.segment.scope().isAlive()) {
-                region.segment.asSlice(0, used).fill((byte) 0);
-            }
+            region.zero(Math.max(written, Math.min(checkOpen() & USED_MASK, region.capacity)));
+            written = 0;
             reset();   // the lock is reentrant
         } finally {
             lock.unlock();

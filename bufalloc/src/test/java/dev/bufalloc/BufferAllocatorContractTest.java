@@ -686,6 +686,44 @@ class BufferAllocatorContractTest {
             }
         }
 
+        /**
+         * Bytes handed out and given back before the call (by free, a frame's close, or a plain reset) held data
+         * too: resetAndZero zeroes them, not only what is in use when it is called.
+         */
+        @ForKinds(BUFFERS)
+        void resetAndZeroAlsoZeroesWhatWasGivenBackSinceTheLastOne(AllocatorKind kind) {
+            try (Instance it = kind.make()) {
+                long capacity = it.buffer().capacity();
+                List<MemorySegment> inChunks = new ArrayList<>();
+                it.allocate(capacity / 2, 1).fill((byte) 0x11);
+                it.buffer().reset();
+                it.free(it.allocate(8, 1).fill((byte) 0x22));   // the newest block: its bytes come back
+                if (!kind.isShared()) {
+                    try (Frame frame = it.buffer().push()) {
+                        frame.allocate(capacity / 4, 1).fill((byte) 0x33);
+                    }
+                    if (kind.bumpsInChunks()) {   // a frame through a chunk, closed in it or back in the buffer
+                        try (Frame frame = it.buffer().push()) {
+                            frame.allocate(capacity - it.buffer().usedBytes(), 1).fill((byte) 0x44);
+                            inChunks.add(frame.allocate(100, 1).fill((byte) 0x44));
+                        }
+                        try (Frame frame = it.buffer().push()) {
+                            for (int i = 0; i < 41; i++) {
+                                inChunks.add(frame.allocate(1000, 1).fill((byte) 0x55));   // through more chunks, then back
+                            }
+                        }
+                    }
+                }
+                it.buffer().resetAndZero();
+                assertThat(it.allocate(capacity, 1).toArray(JAVA_BYTE)).as("the buffer").containsOnly((byte) 0);
+                assertThat(it.statistics().chunks()).isEqualTo(kind.bumpsInChunks() ? 4 : 0);
+                for (MemorySegment stale : inChunks) {   // chunk memory, which the allocator keeps: readable
+                    assertThat(it.inBuffer(stale)).isFalse();
+                    assertThat(stale.toArray(JAVA_BYTE)).as("the chunks").containsOnly((byte) 0);
+                }
+            }
+        }
+
         @ForKinds(BUFFERS_WITH_FALLBACK)
         void resetAndCloseGiveEveryFallbackBlockBack(AllocatorKind kind) {
             Instance it = kind.make();

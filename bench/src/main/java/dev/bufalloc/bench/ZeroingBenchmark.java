@@ -20,7 +20,7 @@ import java.lang.foreign.MemorySegment;
 @Scenario(letter = "k", title = "Zeroing, when asked",
         operation = "allocate `bytes` B (aligned 8), zeroed or not, then reset (or an arena scope of one block)",
         notes = "`bufalloc` does not zero; `bufalloc_zeroed` fills the block; `bufalloc_resetAndZero` zeroes the"
-                + " bytes in use on reset instead; `peer_arena` is `Arena.ofConfined()`, which always zeroes.")
+                + " bytes blocks reached on reset instead; `peer_arena` is `Arena.ofConfined()`, which always zeroes.")
 public class ZeroingBenchmark extends NativeMemoryBenchmark {
 
     /** The block size. */

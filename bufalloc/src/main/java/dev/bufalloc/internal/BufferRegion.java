@@ -61,6 +61,17 @@ public final class BufferRegion {
     }
 
     /**
+     * Zeroes the first {@code bytes} of the buffer, unless its memory was freed (a caller's closed arena).
+     *
+     * @param bytes how many, at most the capacity
+     */
+    public void zero(long bytes) {
+        if (bytes > 0 && segment.scope().isAlive()) {
+            segment.asSlice(0, bytes).fill((byte) 0);
+        }
+    }
+
+    /**
      * {@return the first offset at or after {@code offset} whose address is a multiple of {@code byteAlignment}}
      *
      * @param offset an offset in the buffer

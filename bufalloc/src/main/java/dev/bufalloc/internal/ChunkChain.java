@@ -39,6 +39,7 @@ public final class ChunkChain {
     private long chunkBytes;
     private BufferRegion[] regions = new BufferRegion[4];
     private long[] bases = new long[4];
+    private long[] written = new long[4];   // per region left: how far blocks reached there since it was zeroed
     private int count = 1;
 
     /**
@@ -153,7 +154,9 @@ public final class ChunkChain {
         if (count == regions.length) {
             regions = Arrays.copyOf(regions, count * 2);
             bases = Arrays.copyOf(bases, count * 2);
+            written = Arrays.copyOf(written, count * 2);
         }
+        written[count] = 0;
         regions[count++] = new BufferRegion(chunk);
         chunkBytes += byteSize;
     }
@@ -176,6 +179,35 @@ public final class ChunkChain {
             regions[i].liveOffsetOf(block, 0);
         }
         return -1;
+    }
+
+    /**
+     * Notes how far blocks reached in region {@code i}, which the allocator leaves: its bytes below {@code end} may
+     * hold data until {@link #zeroWritten()}.
+     *
+     * @param i a region index
+     * @param end the offset blocks reached there
+     */
+    public void noteWritten(int i, long end) {
+        written[i] = Math.max(written[i], end);
+    }
+
+    /**
+     * {@return how far blocks reached in region {@code i} since it was last zeroed, as noted when the allocator left it}
+     *
+     * @param i a region index
+     */
+    public long written(int i) {
+        return written[i];
+    }
+
+    /** Zeroes what blocks reached in every chunk since the last call; forgets the buffer's, which its caller zeroes. */
+    public void zeroWritten() {
+        written[0] = 0;
+        for (int i = 1; i < count; i++) {
+            regions[i].zero(written[i]);
+            written[i] = 0;
+        }
     }
 
     /** Gives every chunk back to the fallback; the chain is left with the buffer alone. */
