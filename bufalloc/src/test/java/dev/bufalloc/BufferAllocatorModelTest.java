@@ -15,9 +15,10 @@ import java.util.SplittableRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Random sequences of allocate / reallocate / free / reset / push / pop, checked after every step
- * against a simple model of the buffer allocator: where its cursor is, which blocks are live and
- * what they hold. A failure names the seed, which replays the sequence exactly.
+ * Random sequences of allocate / reallocate / free / reset / resetAndZero / push / pop, checked after
+ * every step against a simple model of the buffer allocator: where its cursor is, which blocks are live
+ * and what they hold, and how far buffer blocks reached since the last resetAndZero (every byte below
+ * that must read zero after the next one). A failure names the seed, which replays the sequence exactly.
  *
  * <p>By default a fixed set of seeds runs; {@code -Dbufalloc.soak.seconds=N} keeps drawing new
  * sequences for N seconds in all, shared by the setups (the {@code soak} profile).
@@ -123,6 +124,7 @@ class BufferAllocatorModelTest {
         long fallbackCount;
         long fallbackBytes;
         long lastStart = -1;   // the most recent buffer block's start: only it gives bytes back or grows in place
+        long reached;          // the highest buffer offset a block reached since the last resetAndZero (or start)
         long spill;            // the fallback's blocks as one big enough buffer would hold them
         long peakDemand;
         int step;
@@ -140,18 +142,20 @@ class BufferAllocatorModelTest {
         long run() {
             for (step = 0; step < STEPS; step++) {
                 int choice = random.nextInt(100);
-                if (choice < 45) {
+                if (choice < 42) {
                     allocate();
-                } else if (choice < 65) {
+                } else if (choice < 62) {
                     reallocate();
-                } else if (choice < 82) {
+                } else if (choice < 79) {
                     free();
-                } else if (choice < 90) {
+                } else if (choice < 87) {
                     push();
-                } else if (choice < 97) {
+                } else if (choice < 94) {
                     pop();
-                } else {
+                } else if (choice < 97) {
                     reset();
+                } else {
+                    resetAndZero();
                 }
                 check();
             }
@@ -180,7 +184,7 @@ class BufferAllocatorModelTest {
             if (size <= capacity - start) {
                 MemorySegment block = allocator.allocate(size, alignment);
                 assertThat(block.address() - buffer.address()).as("offset: only needed padding").isEqualTo(start);
-                cursor = start + size;
+                blockEndsAt(start + size);
                 lastStart = start;
                 adopt(block, true);
             } else if (setup.withFallback) {
@@ -227,7 +231,7 @@ class BufferAllocatorModelTest {
                 MemorySegment grown = allocator.reallocate(old.segment, size, alignment);
                 assertThat(grown.address()).as("in place").isEqualTo(old.segment.address());
                 notePeak();
-                cursor = offset + size;
+                blockEndsAt(offset + size);
                 live.set(index, new Block(grown, true, old.birth, old.pattern));
                 checkPattern(grown, kept, old.pattern);
                 fill(live.get(index));
@@ -242,7 +246,7 @@ class BufferAllocatorModelTest {
             MemorySegment moved = allocator.reallocate(old.segment, size, alignment);
             checkPattern(moved, kept, old.pattern);
             if (fits) {
-                cursor = start + size;
+                blockEndsAt(start + size);
                 lastStart = start;
             } else {
                 countFallback(size);
@@ -313,6 +317,32 @@ class BufferAllocatorModelTest {
         void reset() {
             lastOperation = "reset()";
             allocator.reset();
+            afterReset();
+        }
+
+        /**
+         * Every byte of the buffer that a block reached since the last resetAndZero (blocks in use, and blocks
+         * given back by free, a frame's close or a reset) reads zero after it, whatever checked mode wrote over
+         * bytes given back; then the allocator is as after a reset. The buffer was zero when made (an Arena's
+         * memory, or a new array), so no byte below the mark may keep data.
+         */
+        void resetAndZero() {
+            lastOperation = "resetAndZero() with blocks reached up to buffer+" + reached + ", cursor " + cursor
+                    + ", " + frames.size() + " frames open";
+            allocator.resetAndZero();
+            afterReset();
+            long nonZero = buffer.asSlice(0, reached).mismatch(MemorySegment.ofArray(new byte[(int) reached]));
+            if (nonZero >= 0) {
+                throw new AssertionError("after resetAndZero, byte buffer+" + nonZero + " reads 0x"
+                        + String.format("%02X", buffer.get(java.lang.foreign.ValueLayout.JAVA_BYTE, nonZero))
+                        + ", not 0: blocks reached buffer+" + reached + " since the last resetAndZero, and every"
+                        + " byte below must be zeroed");
+            }
+            reached = 0;
+        }
+
+        /** The model's state after a reset, or a resetAndZero: the cursor at 0, no live block, no open frame. */
+        void afterReset() {
             notePeak();
             cursor = 0;
             floor = 0;
@@ -350,6 +380,12 @@ class BufferAllocatorModelTest {
             spill += size;
         }
 
+        /** The newest buffer block ends at {@code end}: so does the cursor, and blocks reached at least there. */
+        void blockEndsAt(long end) {
+            cursor = end;
+            reached = Math.max(reached, end);
+        }
+
         void notePeak() {
             peakDemand = Math.max(peakDemand, cursor + spill);
         }
@@ -362,6 +398,7 @@ class BufferAllocatorModelTest {
         void check() {
             assertThat(allocator.usedBytes()).as("cursor").isEqualTo(cursor);
             assertThat(cursor).isBetween(0L, (long) capacity);
+            assertThat(reached).as("blocks reached, since the last resetAndZero").isBetween(cursor, (long) capacity);
             BufferStatistics stats = allocator.statistics();
             assertThat(stats.capacity()).isEqualTo(capacity);
             assertThat(stats.fallbackCount()).as("fallback count").isEqualTo(fallbackCount);
