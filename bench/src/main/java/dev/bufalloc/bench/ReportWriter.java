@@ -125,8 +125,9 @@ public final class ReportWriter {
         if (server != null) {
             md.append("\n## A server on virtual threads (issue 11, section 1)\n\n")
                     .append("Not JMH: `VirtualThreadWorkload` runs each request on a fresh virtual thread, which takes ")
-                    .append("memory for four C strings, with `Scratch.push()` or with an `Arena.ofConfined()`; each ")
-                    .append("mode in a JVM of its own (`-Xms512m -Xmx512m -XX:+AlwaysPreTouch`: a heap of fixed size, so that RSS follows native memory), twice, alternately. Wall-clock on a shared ")
+                    .append("memory for four C strings, with `Scratch.push()` or with an `Arena.ofConfined()`, or (`threads`) ")
+                    .append("uses strings converted once, up front: the threads alone, the floor of the other two. Each ")
+                    .append("mode in a JVM of its own (`-Xms512m -Xmx512m -XX:+AlwaysPreTouch`: a heap of fixed size, so that RSS follows native memory), twice, in turn. Wall-clock on a shared ")
                     .append("machine: read the ratios. Written to `benchmarks/").append(WORKLOAD).append("` by ")
                     .append("`mvn -B -q -pl bench -am compile exec:exec -Dbench.main=VirtualThreadWorkload -Dbench=50000`.\n\n")
                     .append(server);

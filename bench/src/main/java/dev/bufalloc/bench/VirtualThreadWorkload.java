@@ -20,7 +20,9 @@ import java.util.concurrent.Future;
 /**
  * The per-request server workload on virtual threads: each request runs on a fresh virtual thread and
  * takes temporary native memory for four C strings, with {@link Scratch} or with an {@code Arena} per
- * request; each thread then serves a second request, to compare its first push with a later one. Each mode
+ * request; each thread then serves a second request, to compare its first push with a later one. A third mode,
+ * {@code threads}, serves the same requests with strings converted once, up front: the threads alone, the floor
+ * of the other two's wall time. Each mode
  * runs in a JVM of its own, so that its peak RSS is its own; the parent prints the figures and, given the docs
  * folder, writes them with the section-1 targets of issue 11 to {@code docs/benchmarks/virtual-threads.md},
  * which the benchmark report includes.
@@ -37,20 +39,20 @@ public final class VirtualThreadWorkload {
     private VirtualThreadWorkload() {}
 
     /**
-     * Runs the Arena and the Scratch mode twice each, alternately, each in a JVM of its own, prints their lines,
+     * Runs the threads, Arena and Scratch modes twice each, in turn, each in a JVM of its own, prints their lines,
      * and writes {@code docs/benchmarks/virtual-threads.md} (included in BENCHMARKS.md) when given the docs folder.
      *
      * @param args [requests per batch (default 50,000)] [docs folder]
      * @throws Exception if a child fails
      */
     public static void main(String[] args) throws Exception {
-        if (args.length > 0 && (args[0].equals("scratch") || args[0].equals("arena"))) {
+        if (args.length > 0 && (args[0].equals("scratch") || args[0].equals("arena") || args[0].equals("threads"))) {
             child(args[0], Integer.parseInt(args[1]));
             return;
         }
         int requests = args.length > 0 && args[0].matches("\\d+") ? Integer.parseInt(args[0]) : 50_000;
         List<Run> runs = new ArrayList<>();
-        for (String mode : List.of("arena", "scratch", "arena", "scratch")) {
+        for (String mode : List.of("threads", "arena", "scratch", "threads", "arena", "scratch")) {
             ProcessBuilder builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
                     // A heap of fixed size, touched up front: RSS then moves with native memory, not heap growth.
                     "--enable-native-access=ALL-UNNAMED", "-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch", "-cp", System.getProperty("java.class.path"),
@@ -75,7 +77,7 @@ public final class VirtualThreadWorkload {
     /**
      * One child's figures.
      *
-     * @param mode {@code arena} or {@code scratch}
+     * @param mode {@code arena}, {@code scratch} or {@code threads}
      * @param requests requests per batch
      * @param totalMillis wall time of all batches
      * @param peakRssMb the child's peak resident set
@@ -122,9 +124,10 @@ public final class VirtualThreadWorkload {
         StringBuilder md = new StringBuilder("| Mode | Wall time (ms) | µs/request | Peak RSS (MB) | RSS after each"
                 + " batch (MB) | First push p50 / p99 (ns) | Next push p50 / p99 (ns) |\n|---|---:|---:|---:|---|---:|---:|\n");
         for (Run r : runs) {
-            md.append(String.format(Locale.ROOT, "| %s | %,d | %.2f | %,d | %s | %,d / %,d | %,d / %,d |%n", r.mode,
-                    r.totalMillis, r.totalMillis * 1e3 / r.requests / BATCHES, r.peakRssMb, Arrays.toString(r.rssMb),
-                    r.firstPush[0], r.firstPush[1], r.laterPush[0], r.laterPush[1]));
+            String pushes = r.mode.equals("threads") ? "- | -" : String.format(Locale.ROOT, "%,d / %,d | %,d / %,d",
+                    r.firstPush[0], r.firstPush[1], r.laterPush[0], r.laterPush[1]);
+            md.append(String.format(Locale.ROOT, "| %s | %,d | %.2f | %,d | %s | %s |%n", r.mode, r.totalMillis,
+                    r.totalMillis * 1e3 / r.requests / BATCHES, r.peakRssMb, Arrays.toString(r.rssMb), pushes));
         }
         List<Run> scratch = runs.stream().filter(r -> r.mode.equals("scratch")).toList();
         List<Run> arena = runs.stream().filter(r -> r.mode.equals("arena")).toList();
@@ -137,6 +140,12 @@ public final class VirtualThreadWorkload {
                         + " %d batches, each thread serving two requests:%n%n| Target | Measured | Verdict |%n|---|---|---|%n",
                 requests, BATCHES));
         target(md, "wall time: Scratch <= 0.5x an Arena per request", "%.2fx", wall, wall <= 0.5);
+        List<Run> threads = runs.stream().filter(r -> r.mode.equals("threads")).toList();
+        if (!threads.isEmpty()) {   // not a target: what no allocator can go below
+            double floor = sum(threads, Run::totalMillis) / sum(arena, Run::totalMillis);
+            md.append(String.format(Locale.ROOT, "| (the floor: the threads alone, no memory taken, over the Arena run)"
+                    + " | %.2fx | - |%n", floor));
+        }
         target(md, "peak RSS: Scratch <= 1.1x an Arena per request", "%.2fx", rss, rss <= 1.1);
         target(md, "RSS flat (±10%) across the batches (after the first)", "±%.1f%%", spread * 100, spread <= 0.10);
         target(md, "first push on a fresh virtual thread <= 2x a later push (p50)", "%.2fx", firstOverNext,
@@ -155,6 +164,7 @@ public final class VirtualThreadWorkload {
 
     private static void child(String mode, int requests) throws Exception {
         boolean scratch = mode.equals("scratch");
+        boolean threadsOnly = mode.equals("threads");
         long[] batchNanos = new long[BATCHES];
         long[] rssKb = new long[BATCHES];
         long[] firstPush = new long[requests];
@@ -166,8 +176,9 @@ public final class VirtualThreadWorkload {
                 for (int i = 0; i < requests; i++) {
                     int index = i;
                     results.add(executor.submit(() -> {
-                        firstPush[index] = scratch ? scratchRequest() : arenaRequest();
-                        laterPush[index] = scratch ? scratchRequest() : arenaRequest();   // the same thread's next
+                        firstPush[index] = threadsOnly ? noMemoryRequest() : scratch ? scratchRequest() : arenaRequest();
+                        laterPush[index] = threadsOnly ? noMemoryRequest()   // the same thread's next
+                                : scratch ? scratchRequest() : arenaRequest();
                     }));
                 }
                 for (Future<?> result : results) {
@@ -209,6 +220,16 @@ public final class VirtualThreadWorkload {
                     arena.allocateFrom(WORDS[2]), arena.allocateFrom(WORDS[3]));
             return opened;
         }
+    }
+
+    /** The strings, converted once: what {@link #noMemoryRequest()} uses. */
+    private static final MemorySegment[] CONVERTED = Arrays.stream(WORDS).map(Arena.global()::allocateFrom)
+            .toArray(MemorySegment[]::new);
+
+    /** One request with no memory taken: the strings were converted up front. Returns 0. */
+    private static long noMemoryRequest() {
+        use(CONVERTED[0], CONVERTED[1], CONVERTED[2], CONVERTED[3]);
+        return 0;
     }
 
     private static void use(MemorySegment... strings) {
