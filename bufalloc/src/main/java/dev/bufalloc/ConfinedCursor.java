@@ -177,11 +177,8 @@ abstract sealed class ConfinedCursor permits ConfinedBufferAllocator {
             long demand = base + used - chunks.base(index) - mark;
             if (demand > chunks.region(index).capacity - mark && demand <= capacity) {
                 notePeak();
-                written = Math.max(written, used);
                 chunks.leave(index, mark, regionIndex);
-                base = chunks.base(regionIndex);
-                used = 0;
-                lastStart = -1;
+                enter(regionIndex, 0);   // again, at its start: the new base, what blocks reached noted
                 return true;
             }
         }
